@@ -1,0 +1,136 @@
+# capOS build helpers: one source tree compiled three ways.
+#
+#   kernel  freestanding, -mcmodel=kernel, no SSE, no red zone
+#   user    freestanding, static, SSE allowed
+#   host    hosted, for tools and tests; tests add ASan + UBSan
+#
+# The fuzz sub-build (CAPOS_FUZZ_BUILD=ON, clang) builds only the host
+# flavour of lib/ with libFuzzer instrumentation, and the fuzz targets.
+
+set(CAPOS_WARNINGS -Wall -Wextra -Werror)
+
+add_library(capos_common_flags INTERFACE)
+target_include_directories(capos_common_flags INTERFACE
+    ${CMAKE_SOURCE_DIR} ${CMAKE_BINARY_DIR}/generated)
+target_compile_features(capos_common_flags INTERFACE cxx_std_20)
+
+add_library(capos_kernel_flags INTERFACE)
+target_link_libraries(capos_kernel_flags INTERFACE capos_common_flags)
+target_compile_options(capos_kernel_flags INTERFACE
+    $<$<COMPILE_LANGUAGE:CXX>:-fno-exceptions -fno-rtti -fno-threadsafe-statics -fno-use-cxa-atexit>
+    $<$<COMPILE_LANGUAGE:C,CXX>:${CAPOS_WARNINGS} -O2 -g -ffreestanding
+        -fno-asynchronous-unwind-tables -fno-stack-protector -fno-pic -fno-pie
+        -mno-red-zone -mcmodel=kernel -mgeneral-regs-only -fno-omit-frame-pointer
+        -fno-tree-loop-distribute-patterns>
+    -DCAPOS_KERNEL=1)
+
+add_library(capos_user_flags INTERFACE)
+target_link_libraries(capos_user_flags INTERFACE capos_common_flags)
+target_compile_options(capos_user_flags INTERFACE
+    $<$<COMPILE_LANGUAGE:CXX>:-fno-exceptions -fno-rtti -fno-threadsafe-statics -fno-use-cxa-atexit>
+    $<$<COMPILE_LANGUAGE:C,CXX>:${CAPOS_WARNINGS} -O2 -g -ffreestanding
+        -fno-asynchronous-unwind-tables -fno-stack-protector -fno-pic -fno-pie
+        -fno-tree-loop-distribute-patterns>
+    -DCAPOS_USER=1)
+
+add_library(capos_host_flags INTERFACE)
+target_link_libraries(capos_host_flags INTERFACE capos_common_flags)
+target_compile_options(capos_host_flags INTERFACE ${CAPOS_WARNINGS} -g -DCAPOS_HOST=1)
+if(CAPOS_FUZZ_BUILD)
+    target_compile_options(capos_host_flags INTERFACE
+        -O1 -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=all)
+    target_link_options(capos_host_flags INTERFACE -fsanitize=address,undefined)
+else()
+    target_compile_options(capos_host_flags INTERFACE
+        -O1 -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer)
+    target_link_options(capos_host_flags INTERFACE -fsanitize=address,undefined)
+endif()
+
+# Plain host flags (no sanitizers) for build tools and benchmarks.
+add_library(capos_tool_flags INTERFACE)
+target_link_libraries(capos_tool_flags INTERFACE capos_common_flags)
+target_compile_options(capos_tool_flags INTERFACE ${CAPOS_WARNINGS} -O2 -g -DCAPOS_HOST=1)
+
+# capos_library(NAME SOURCES...) -> NAME_kernel, NAME_user, NAME_host, NAME_tool
+# (only NAME_host in the fuzz sub-build). Header-only libraries pass no
+# sources and get INTERFACE targets.
+function(capos_library name)
+    set(srcs ${ARGN})
+    if(CAPOS_FUZZ_BUILD)
+        set(flavours host)
+    else()
+        set(flavours kernel user host tool)
+    endif()
+    foreach(fl ${flavours})
+        if(srcs)
+            add_library(${name}_${fl} STATIC ${srcs})
+            target_link_libraries(${name}_${fl} PUBLIC capos_${fl}_flags)
+        else()
+            add_library(${name}_${fl} INTERFACE)
+            target_link_libraries(${name}_${fl} INTERFACE capos_${fl}_flags)
+        endif()
+    endforeach()
+endfunction()
+
+# capos_library_link(NAME DEPS...): NAME_<fl> links DEP_<fl> in every flavour.
+function(capos_library_link name)
+    if(CAPOS_FUZZ_BUILD)
+        set(flavours host)
+    else()
+        set(flavours kernel user host tool)
+    endif()
+    foreach(fl ${flavours})
+        get_target_property(type ${name}_${fl} TYPE)
+        foreach(dep ${ARGN})
+            if(type STREQUAL "INTERFACE_LIBRARY")
+                target_link_libraries(${name}_${fl} INTERFACE ${dep}_${fl})
+            else()
+                target_link_libraries(${name}_${fl} PUBLIC ${dep}_${fl})
+            endif()
+        endforeach()
+    endforeach()
+endfunction()
+
+# capos_host_test(NAME SOURCES... LIBS libs...): a GoogleTest binary under
+# ASan+UBSan, registered as CTest test host.NAME with label "host".
+function(capos_host_test name)
+    if(CAPOS_FUZZ_BUILD)
+        return()
+    endif()
+    cmake_parse_arguments(T "" "" "SOURCES;LIBS" ${ARGN})
+    add_executable(test_${name} ${T_SOURCES})
+    target_link_libraries(test_${name} PRIVATE capos_host_flags ${T_LIBS}
+        rapidcheck GTest::gtest GTest::gtest_main)
+    add_test(NAME host.${name} COMMAND test_${name})
+    set_tests_properties(host.${name} PROPERTIES LABELS host TIMEOUT 600
+        ENVIRONMENT "ASAN_OPTIONS=detect_leaks=1;UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1")
+endfunction()
+
+# capos_fuzz_target(NAME SOURCES... LIBS libs... [CORPUS dir] [RUNS n]):
+# in the fuzz sub-build, a libFuzzer binary; in the main build, a CTest
+# smoke test fuzz.NAME (label "fuzz") that runs it for RUNS inputs over the
+# seed corpus, and a `make fuzz` long-run entry.
+set(CAPOS_FUZZ_TARGETS "" CACHE INTERNAL "")
+function(capos_fuzz_target name)
+    cmake_parse_arguments(F "" "CORPUS;RUNS" "SOURCES;LIBS" ${ARGN})
+    if(NOT F_RUNS)
+        set(F_RUNS 20000)
+    endif()
+    if(CAPOS_FUZZ_BUILD)
+        add_executable(fuzz_${name} ${F_SOURCES})
+        target_link_libraries(fuzz_${name} PRIVATE capos_host_flags ${F_LIBS})
+        target_link_options(fuzz_${name} PRIVATE -fsanitize=fuzzer,address,undefined)
+        target_compile_options(fuzz_${name} PRIVATE -fsanitize=fuzzer,address,undefined)
+    else()
+        file(RELATIVE_PATH rel ${CMAKE_BINARY_DIR} ${CMAKE_CURRENT_BINARY_DIR})
+        set(exe ${CMAKE_BINARY_DIR}/fuzz/${rel}/fuzz_${name})
+        set(args -runs=${F_RUNS} -seed=1 -max_len=4096)
+        set(corpus "")
+        if(F_CORPUS)
+            set(corpus ${F_CORPUS})
+        endif()
+        add_test(NAME fuzz.${name} COMMAND ${exe} ${args} ${corpus})
+        set_tests_properties(fuzz.${name} PROPERTIES LABELS fuzz TIMEOUT 900)
+        set(CAPOS_FUZZ_TARGETS "${CAPOS_FUZZ_TARGETS};${name}=${exe}=${corpus}" CACHE INTERNAL "")
+    endif()
+endfunction()
