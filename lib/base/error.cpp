@@ -26,6 +26,21 @@ const char* error_name(Error e) {
     case Error::CapnpBufferTooSmall: return "capnp: buffer too small";
     case Error::ElfBadHeader: return "elf: bad header";
     case Error::ElfBadSegment: return "elf: bad segment";
+    case Error::ElfTruncated: return "elf: truncated";
+    case Error::ElfBadMagic: return "elf: bad magic";
+    case Error::ElfBadIdent: return "elf: unsupported class, encoding, version or ABI";
+    case Error::ElfWrongMachine: return "elf: not an x86_64 binary";
+    case Error::ElfWrongType: return "elf: not a static executable";
+    case Error::ElfBadProgramHeaders: return "elf: bad program header table";
+    case Error::ElfTooManySegments: return "elf: too many program headers";
+    case Error::ElfSegmentOutOfRange: return "elf: segment outside the user range";
+    case Error::ElfSegmentTooLarge: return "elf: segment too large";
+    case Error::ElfSegmentOverlap: return "elf: overlapping segments";
+    case Error::ElfWritableExecutable: return "elf: writable and executable segment";
+    case Error::ElfExecutableStack: return "elf: executable stack requested";
+    case Error::ElfNotStatic: return "elf: dynamic linking requested";
+    case Error::ElfBadEntry: return "elf: entry point not in an executable segment";
+    case Error::ElfBadTls: return "elf: bad TLS segment";
     case Error::DoubleFree: return "double free";
     }
     return "unknown error";

@@ -39,6 +39,21 @@ enum class Error : unsigned short {
     // ELF
     ElfBadHeader,
     ElfBadSegment,
+    ElfTruncated,
+    ElfBadMagic,
+    ElfBadIdent,
+    ElfWrongMachine,
+    ElfWrongType,
+    ElfBadProgramHeaders,
+    ElfTooManySegments,
+    ElfSegmentOutOfRange,
+    ElfSegmentTooLarge,
+    ElfSegmentOverlap,
+    ElfWritableExecutable,
+    ElfExecutableStack,
+    ElfNotStatic,
+    ElfBadEntry,
+    ElfBadTls,
     // Frames and heap
     DoubleFree,
 };
