@@ -24,6 +24,9 @@ const char* error_name(Error e) {
     case Error::CapnpBadSegmentTable: return "capnp: bad segment table";
     case Error::CapnpWrongType: return "capnp: wrong pointer type";
     case Error::CapnpBufferTooSmall: return "capnp: buffer too small";
+    case Error::CapnpTooManySegments: return "capnp: too many segments";
+    case Error::CapnpMessageTooLarge: return "capnp: message too large";
+    case Error::CapnpNullCapability: return "capnp: null capability";
     case Error::ElfBadHeader: return "elf: bad header";
     case Error::ElfBadSegment: return "elf: bad segment";
     case Error::ElfTruncated: return "elf: truncated";

@@ -36,6 +36,9 @@ enum class Error : unsigned short {
     CapnpBadSegmentTable,
     CapnpWrongType,
     CapnpBufferTooSmall,
+    CapnpTooManySegments,
+    CapnpMessageTooLarge,
+    CapnpNullCapability,
     // ELF
     ElfBadHeader,
     ElfBadSegment,
