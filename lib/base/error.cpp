@@ -45,6 +45,19 @@ const char* error_name(Error e) {
     case Error::ElfBadEntry: return "elf: entry point not in an executable segment";
     case Error::ElfBadTls: return "elf: bad TLS segment";
     case Error::DoubleFree: return "double free";
+    case Error::CapStale: return "cap: bad or stale capability id";
+    case Error::CapWrongInterface: return "cap: wrong interface";
+    case Error::CapTableFull: return "cap: capability table full";
+    case Error::CapTransferConflict: return "cap: conflicting transfer of one capability";
+    case Error::RingBadSqe: return "ring: bad SQE";
+    case Error::RingBadOpcode: return "ring: bad opcode";
+    case Error::RingBadBuffer: return "ring: bad buffer";
+    case Error::RingBufferTooSmall: return "ring: buffer too small";
+    case Error::RingBadTransfer: return "ring: bad transfer descriptor";
+    case Error::RingQueueFull: return "ring: queue full";
+    case Error::RingCqFull: return "ring: completion queue full";
+    case Error::RingInterrupted: return "ring: interrupted";
+    case Error::RingNoSuchCall: return "ring: no such call";
     }
     return "unknown error";
 }

@@ -59,6 +59,21 @@ enum class Error : unsigned short {
     ElfBadTls,
     // Frames and heap
     DoubleFree,
+    // Capability table and transfers
+    CapStale,
+    CapWrongInterface,
+    CapTableFull,
+    CapTransferConflict,
+    // Capability ring
+    RingBadSqe,
+    RingBadOpcode,
+    RingBadBuffer,
+    RingBufferTooSmall,
+    RingBadTransfer,
+    RingQueueFull,
+    RingCqFull,
+    RingInterrupted,
+    RingNoSuchCall,
 };
 
 // A short, stable, human-readable name. Never contains addresses or secrets.
