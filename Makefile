@@ -3,11 +3,16 @@ BUILD   ?= build
 CMAKE   ?= cmake
 QEMU    ?= qemu-system-x86_64
 JOBS    ?= $(shell nproc)
-DEPS_STAMP := $(BUILD)/.deps-ok
+OVMF    ?= /usr/share/ovmf/OVMF.fd
+CMDLINE ?= shutdown
+QEMU_FLAGS := -accel tcg -m 256M -no-reboot -display none -serial mon:stdio \
+              -device isa-debug-exit,iobase=0xf4,iosize=0x04
+# QEMU exits with 33 when the kernel asks for success, 0 after Ctrl-A X.
+QEMU_OK := status=$$?; [ $$status -eq 0 ] || [ $$status -eq 33 ] || { echo "qemu: exit status $$status"; exit $$status; }
 
 .DEFAULT_GOAL := all
 .PHONY: all deps configure build check check-host check-qemu check-fuzz run run-uefi \
-        run-pvh fuzz bench-capnp clean help
+        run-pvh clean help
 
 help: ## List the targets
 	@grep -hE '^[a-zA-Z0-9_-]+:.*## ' $(MAKEFILE_LIST) | \
@@ -16,17 +21,25 @@ help: ## List the targets
 deps: ## Install the Debian packages capOS needs (idempotent, ~1 s when present)
 	@./tools/install-deps.sh
 
-$(DEPS_STAMP): tools/install-deps.sh
+$(BUILD)/build.ninja:
 	@./tools/install-deps.sh
-	@mkdir -p $(BUILD) && touch $@
-
-$(BUILD)/build.ninja: $(DEPS_STAMP) CMakeLists.txt
 	$(CMAKE) -S . -B $(BUILD) -G Ninja -DPython3_EXECUTABLE=/usr/bin/python3
 
 configure: $(BUILD)/build.ninja ## Configure the CMake build tree
 
-all: $(BUILD)/build.ninja ## Build everything: kernel, ISO, user programs, tools, tests
+all: $(BUILD)/build.ninja ## Build everything: kernel, ISO, tools and tests
+	@./tools/install-deps.sh
 	$(CMAKE) --build $(BUILD) -j $(JOBS)
+
+run: all ## Boot the ISO (GRUB, BIOS) in QEMU; console on this terminal, quit with Ctrl-A X
+	$(QEMU) -M q35 $(QEMU_FLAGS) -cdrom $(BUILD)/capos.iso; $(QEMU_OK)
+
+run-uefi: all ## Boot the same ISO under UEFI firmware (OVMF); quit with Ctrl-A X
+	$(QEMU) -M q35 $(QEMU_FLAGS) -bios $(OVMF) -cdrom $(BUILD)/capos.iso; $(QEMU_OK)
+
+run-pvh: all ## Boot the kernel directly (-kernel, microvm) with CMDLINE="..." (default: shutdown)
+	$(QEMU) -M microvm $(QEMU_FLAGS) -kernel $(BUILD)/kernel/capos.elf \
+	    -initrd $(BUILD)/bootpkg/default.bin -append "$(CMDLINE)"; $(QEMU_OK)
 
 check: all ## Run every test: host, model, fuzz smoke and QEMU scenarios
 	ctest --test-dir $(BUILD) --output-on-failure -j $(JOBS)

@@ -1,0 +1,46 @@
+#include "kernel/boot_options.hpp"
+
+#include "kernel/log.hpp"
+#include "lib/boot/cmdline.hpp"
+
+namespace capos {
+
+namespace {
+
+bool parse_test(StringView name, KernelTest* out) {
+    if (name == "frames") *out = KernelTest::Frames;
+    else if (name == "heap") *out = KernelTest::Heap;
+    else if (name == "pagefault") *out = KernelTest::PageFault;
+    else if (name == "gpf") *out = KernelTest::GeneralProtection;
+    else return false;
+    return true;
+}
+
+}  // namespace
+
+void parse_boot_options(StringView cmdline, BootOptions& out) {
+    boot::CmdlineParser parser(cmdline);
+    boot::CmdlineOption opt;
+    while (parser.next(opt)) {
+        if (opt.key == "log" && opt.has_value) {
+            log::Level lv;
+            if (log::parse_level(opt.value, &lv)) log::set_level(lv);
+            else log::warn("cmdline: unknown log level '{}' ignored", opt.value);
+        } else if (opt.key == "shutdown" && !opt.has_value) {
+            out.shutdown = true;
+        } else if (opt.key == "test" && opt.has_value) {
+            KernelTest t;
+            if (!parse_test(opt.value, &t)) {
+                log::warn("cmdline: unknown test '{}' ignored", opt.value);
+            } else if (out.test_count == sizeof(out.tests) / sizeof(out.tests[0])) {
+                log::warn("cmdline: too many tests; '{}' ignored", opt.value);
+            } else {
+                out.tests[out.test_count++] = t;
+            }
+        } else {
+            log::warn("cmdline: unknown option '{}' ignored", opt.key);
+        }
+    }
+}
+
+}  // namespace capos

@@ -1,0 +1,109 @@
+// kmain: the boot sequence, readable top to bottom.
+#include <cstdint>
+
+#include "kernel/arch/x86_64/boot_defs.hpp"
+#include "kernel/arch/x86_64/cpu.hpp"
+#include "kernel/arch/x86_64/gdt.hpp"
+#include "kernel/arch/x86_64/qemu.hpp"
+#include "kernel/arch/x86_64/serial.hpp"
+#include "kernel/arch/x86_64/trap.hpp"
+#include "kernel/boot_options.hpp"
+#include "kernel/log.hpp"
+#include "kernel/mm/memory.hpp"
+#include "kernel/panic.hpp"
+#include "kernel/selftest.hpp"
+#include "lib/boot/boot_info.hpp"
+#include "version.hpp"
+
+extern "C" void (*__init_array_start[])();
+extern "C" void (*__init_array_end[])();
+
+namespace capos {
+
+namespace {
+
+// Reads physical memory through the boot direct map (first 1 GiB).
+class BootPhysicalReader final : public boot::PhysicalReader {
+public:
+    const uint8_t* read(uint64_t phys, uint64_t len) const override {
+        uint64_t end;
+        if (__builtin_add_overflow(phys, len, &end) || end > kDirectMapLimit) return nullptr;
+        return static_cast<const uint8_t*>(phys_to_virt(phys));
+    }
+};
+
+constinit boot::BootInfo g_boot_info;
+
+void run_global_constructors() {
+    for (auto* fn = __init_array_start; fn != __init_array_end; ++fn) (*fn)();
+}
+
+void log_memory_map(const boot::BootInfo& info) {
+    for (size_t i = 0; i < info.region_count; ++i) {
+        const auto& r = info.regions[i];
+        log::debug("  memory {:#014x}-{:#014x} {}", r.base, r.base + r.length,
+                   boot::region_type_name(r.type));
+    }
+}
+
+void log_counters(StringView when) {
+    log::info("memory {}: frames total {} free {} used {}; heap live bytes {} allocations {}", when,
+              frames().total_frames(), frames().free_frames(), frames().used_frames(),
+              kheap().live_bytes(), kheap().live_allocations());
+}
+
+}  // namespace
+
+extern "C" [[noreturn]] void kmain(uint32_t protocol, uint64_t info_phys) {
+    arch::com1().init(arch::kCom1);
+    run_global_constructors();
+    arch::gdt_init();
+    arch::idt_init();
+
+    const char* via = protocol == BOOT_PROTOCOL_MULTIBOOT2 ? "multiboot2"
+                      : protocol == BOOT_PROTOCOL_PVH      ? "pvh"
+                                                           : "an unknown protocol";
+    log::info("capOS {} (commit {}) booting via {}", CAPOS_VERSION, CAPOS_COMMIT, via);
+
+    BootPhysicalReader reader;
+    Result<void> parsed = Error::Unsupported;
+    if (protocol == BOOT_PROTOCOL_MULTIBOOT2) {
+        parsed = boot::parse_multiboot2(reader, info_phys, g_boot_info);
+    } else if (protocol == BOOT_PROTOCOL_PVH) {
+        parsed = boot::parse_pvh(reader, info_phys, g_boot_info);
+    } else {
+        g_boot_info.error_detail = "the boot loader is neither Multiboot2 nor PVH";
+    }
+    if (!parsed.ok())
+        panic("boot information rejected: {} ({})", g_boot_info.error_detail, parsed.error());
+
+    BootOptions options;
+    parse_boot_options(g_boot_info.cmdline, options);
+    if (g_boot_info.cmdline_truncated) log::warn("cmdline: truncated to {} bytes", boot::kMaxCmdline - 1);
+    log::info("cmdline: '{}'", g_boot_info.cmdline);
+    log_memory_map(g_boot_info);
+
+    uint64_t info_size = 0;
+    if (protocol == BOOT_PROTOCOL_MULTIBOOT2) info_size = *static_cast<uint32_t*>(phys_to_virt(info_phys));
+    memory_init(g_boot_info, info_phys, info_size);
+    log_counters("at boot");
+
+    for (size_t i = 0; i < g_boot_info.module_count; ++i) {
+        const auto& m = g_boot_info.modules[i];
+        log::info("module {}: '{}' {} bytes", i, m.name, m.end - m.start);
+    }
+    if (g_boot_info.module_count == 0)
+        log::error("boot: no boot package module was loaded (expected one GRUB module or -initrd)");
+
+    run_selftests(options);
+
+    log::info("boot complete");
+    if (options.shutdown) {
+        log::info("shutdown: exiting QEMU");
+        arch::qemu_exit(arch::kQemuExitSuccess);
+    }
+    log::info("nothing more to run; in QEMU press Ctrl-A then X to quit");
+    arch::halt_forever();
+}
+
+}  // namespace capos
