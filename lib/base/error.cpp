@@ -58,6 +58,8 @@ const char* error_name(Error e) {
     case Error::RingCqFull: return "ring: completion queue full";
     case Error::RingInterrupted: return "ring: interrupted";
     case Error::RingNoSuchCall: return "ring: no such call";
+    case Error::CapException: return "the capability raised an exception";
+    case Error::Disconnected: return "disconnected";
     }
     return "unknown error";
 }

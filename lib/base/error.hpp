@@ -74,6 +74,9 @@ enum class Error : unsigned short {
     RingCqFull,
     RingInterrupted,
     RingNoSuchCall,
+    // Capability calls (schema/rpc.hpp)
+    CapException,
+    Disconnected,
 };
 
 // A short, stable, human-readable name. Never contains addresses or secrets.
