@@ -12,6 +12,8 @@ bool parse_test(StringView name, KernelTest* out) {
     else if (name == "heap") *out = KernelTest::Heap;
     else if (name == "pagefault") *out = KernelTest::PageFault;
     else if (name == "gpf") *out = KernelTest::GeneralProtection;
+    else if (name == "usercopy") *out = KernelTest::UserCopy;
+    else if (name == "smap") *out = KernelTest::Smap;
     else return false;
     return true;
 }
@@ -37,6 +39,15 @@ void parse_boot_options(StringView cmdline, BootOptions& out) {
             } else {
                 out.tests[out.test_count++] = t;
             }
+        } else if (opt.key == "cycles" && opt.has_value) {
+            uint64_t n = 0;
+            bool ok = !opt.value.empty() && opt.value.size() <= 9;
+            for (char c : opt.value) {
+                if (c < '0' || c > '9') ok = false;
+                else n = n * 10 + static_cast<uint64_t>(c - '0');
+            }
+            if (ok) out.cycles = n;
+            else log::warn("cmdline: bad cycles value '{}' ignored", opt.value);
         } else {
             log::warn("cmdline: unknown option '{}' ignored", opt.key);
         }

@@ -3,7 +3,10 @@
 //   log=debug|info|warn|error   log level (default info)
 //   shutdown                    exit QEMU with the success status when boot is done
 //   test=NAME                   run an in-kernel test (repeatable): frames, heap,
-//                               pagefault, gpf (the last two fault on purpose)
+//                               pagefault, gpf (these two fault on purpose),
+//                               usercopy, smap (a kernel access to user memory
+//                               outside the helpers: faults when SMAP is on)
+//   cycles=N                    start and end the first service N times
 #pragma once
 
 #include <cstddef>
@@ -13,12 +16,13 @@
 
 namespace capos {
 
-enum class KernelTest : uint8_t { Frames, Heap, PageFault, GeneralProtection };
+enum class KernelTest : uint8_t { Frames, Heap, PageFault, GeneralProtection, UserCopy, Smap };
 
 struct BootOptions {
     bool shutdown = false;
     KernelTest tests[8];
     size_t test_count = 0;
+    uint64_t cycles = 0;  // cycles=N: start/exit the first service N times
 };
 
 void parse_boot_options(StringView cmdline, BootOptions& out);

@@ -3,14 +3,18 @@
 
 #include "kernel/arch/x86_64/boot_defs.hpp"
 #include "kernel/arch/x86_64/cpu.hpp"
+#include "kernel/arch/x86_64/cpu_local.hpp"
 #include "kernel/arch/x86_64/gdt.hpp"
 #include "kernel/arch/x86_64/qemu.hpp"
 #include "kernel/arch/x86_64/serial.hpp"
 #include "kernel/arch/x86_64/trap.hpp"
 #include "kernel/boot_options.hpp"
+#include "kernel/boot_package.hpp"
 #include "kernel/log.hpp"
+#include "kernel/mm/address_space.hpp"
 #include "kernel/mm/memory.hpp"
 #include "kernel/panic.hpp"
+#include "kernel/proc/process.hpp"
 #include "kernel/selftest.hpp"
 #include "lib/boot/boot_info.hpp"
 #include "version.hpp"
@@ -44,6 +48,72 @@ void log_memory_map(const boot::BootInfo& info) {
         log::debug("  memory {:#014x}-{:#014x} {}", r.base, r.base + r.length,
                    boot::region_type_name(r.type));
     }
+}
+
+// Mask both 8259 PICs (remapped to vectors 32..47 first, so a stray
+// interrupt cannot look like an exception).
+void pic_mask_all() {
+    arch::outb(0x20, 0x11);
+    arch::outb(0xA0, 0x11);
+    arch::outb(0x21, 32);
+    arch::outb(0xA1, 40);
+    arch::outb(0x21, 4);
+    arch::outb(0xA1, 2);
+    arch::outb(0x21, 1);
+    arch::outb(0xA1, 1);
+    arch::outb(0x21, 0xFF);
+    arch::outb(0xA1, 0xFF);
+}
+
+// Stage 1-3 until init owns the boot: run every service of the manifest,
+// one after another, and report how each ended.
+void run_services() {
+    for (size_t i = 0; i < boot_package_service_count(); ++i) {
+        StringView name;
+        std::span<const uint8_t> elf;
+        auto found = boot_package_service(i, &name, &elf);
+        if (!found.ok()) {
+            log::error("service {}: cannot start: {}", i, found.error());
+            continue;
+        }
+        elf::Rejection why;
+        auto p = process_create(name, elf.data(), elf.size(), &why);
+        if (!p.ok()) {
+            log::error("service '{}': binary refused: {} ({})", name, why.empty() ? error_name(p.error()) : why.c_str(),
+                       p.error());
+            continue;
+        }
+        uint64_t pid = p.value()->pid;
+        log::info("service '{}' started as pid {}", name, pid);
+        int64_t code = run_process(p.value());
+        log::info("service '{}' (pid {}) exited with code {}", name, pid, code);
+    }
+}
+
+// `cycles=N`: start and end the first service N times; the counters must
+// come back exactly (the scenario compares the two lines).
+void run_cycles(uint64_t n) {
+    StringView name;
+    std::span<const uint8_t> elf;
+    if (!boot_package_service(0, &name, &elf).ok()) {
+        log::error("cycles: the boot package has no first service");
+        return;
+    }
+    log::info("cycles: before: frames free {} heap bytes {} allocations {}", frames().free_frames(),
+              kheap().live_bytes(), kheap().live_allocations());
+    uint64_t ok = 0;
+    for (uint64_t i = 0; i < n; ++i) {
+        auto p = process_create(name, elf.data(), elf.size(), nullptr);
+        if (!p.ok()) {
+            log::error("cycles: start {} failed: {}", i, p.error());
+            break;
+        }
+        (void)run_process(p.value());
+        ++ok;
+    }
+    log::info("cycles: {} starts and exits of '{}'", ok, name);
+    log::info("cycles: after: frames free {} heap bytes {} allocations {}", frames().free_frames(),
+              kheap().live_bytes(), kheap().live_allocations());
 }
 
 void log_counters(StringView when) {
@@ -86,16 +156,35 @@ extern "C" [[noreturn]] void kmain(uint32_t protocol, uint64_t info_phys) {
     uint64_t info_size = 0;
     if (protocol == BOOT_PROTOCOL_MULTIBOOT2) info_size = *static_cast<uint32_t*>(phys_to_virt(info_phys));
     memory_init(g_boot_info, info_phys, info_size);
+    pic_mask_all();
+    address_space_init();
+    memory_release_high();
+    auto stack = alloc_kernel_stack(8);
+    if (!stack.ok()) panic("no memory for the ring-3 entry stack");
+    arch::cpu_init(stack.value());
     log_counters("at boot");
 
     for (size_t i = 0; i < g_boot_info.module_count; ++i) {
         const auto& m = g_boot_info.modules[i];
         log::info("module {}: '{}' {} bytes", i, m.name, m.end - m.start);
     }
-    if (g_boot_info.module_count == 0)
+    bool have_package = false;
+    if (g_boot_info.module_count == 0) {
         log::error("boot: no boot package module was loaded (expected one GRUB module or -initrd)");
+    } else {
+        const auto& m = g_boot_info.modules[0];
+        const char* why = "";
+        auto opened = boot_package_open(
+            std::span<const uint8_t>(static_cast<const uint8_t*>(phys_to_virt(m.start)), m.end - m.start), &why);
+        if (!opened.ok()) log::error("boot package refused: {} ({})", why, opened.error());
+        have_package = opened.ok();
+    }
 
     run_selftests(options);
+    if (have_package) {
+        if (options.cycles) run_cycles(options.cycles);
+        else run_services();
+    }
 
     log::info("boot complete");
     if (options.shutdown) {

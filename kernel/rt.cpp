@@ -62,6 +62,10 @@ namespace std {
 [[noreturn]] void __throw_bad_optional_access() { capos::panic("std: bad optional access"); }
 }  // namespace std
 
+namespace std {
+const nothrow_t nothrow{};
+}  // namespace std
+
 void* operator new(size_t size, const std::nothrow_t&) noexcept { return capos::kheap_alloc(size); }
 void* operator new[](size_t size, const std::nothrow_t&) noexcept { return capos::kheap_alloc(size); }
 void operator delete(void* p) noexcept { capos::kheap_free(p); }

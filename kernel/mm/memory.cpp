@@ -27,8 +27,15 @@ public:
     }
 };
 constinit DirectMapPageSource g_page_source;
+const boot::BootInfo* g_info = nullptr;
+uint64_t g_bitmap_phys = 0;
+uint64_t g_bitmap_bytes = 0;
 
 }  // namespace
+
+// Takes frame 0, the kernel image, the boot information and modules and the
+// frame bitmap out of circulation.
+void reserve_boot_ranges(uint64_t info_phys, uint64_t info_size);
 
 mm::FrameAllocator& frames() { return g_frames; }
 mm::Heap& kheap() { return g_heap; }
@@ -47,13 +54,11 @@ void memory_init(const boot::BootInfo& info, uint64_t info_phys, uint64_t info_s
         uint64_t end = r.base + r.length;
         if (end > top) top = end;
     }
-    if (top > kDirectMapLimit) {
-        log::info("memory: using the first {} MiB of {} MiB until the kernel maps the rest",
-                  kDirectMapLimit >> 20, top >> 20);
-        top = kDirectMapLimit;
-    }
     uint64_t frame_limit = top / mm::kFrameSize;
     if (frame_limit == 0) panic("memory: no usable RAM in the memory map");
+    // Until the kernel's own direct map exists, only the first 1 GiB (the
+    // boot mapping) is handed out; memory_release_high() adds the rest.
+    if (top > kDirectMapLimit) top = kDirectMapLimit;
 
     // Place the bitmap in the first usable region above the kernel and the
     // modules that is large enough.
@@ -86,18 +91,39 @@ void memory_init(const boot::BootInfo& info, uint64_t info_phys, uint64_t info_s
     if (!bitmap_phys) panic("memory: no room for the frame bitmap ({} bytes)", bitmap_bytes);
 
     g_frames.init(static_cast<uint64_t*>(phys_to_virt(bitmap_phys)), frame_limit);
+    g_info = &info;
+    g_bitmap_phys = bitmap_phys;
+    g_bitmap_bytes = bitmap_bytes;
     for (size_t i = 0; i < info.region_count; ++i) {
         const auto& r = info.regions[i];
-        if (r.type == boot::RegionType::Usable) g_frames.free_range(r.base, r.length);
+        if (r.type != boot::RegionType::Usable || r.base >= top) continue;
+        g_frames.free_range(r.base, r.base + r.length > top ? top - r.base : r.length);
     }
+    reserve_boot_ranges(info_phys, info_size);
+    g_heap.init(&g_page_source);
+}
+
+void memory_release_high() {
+    const auto& info = *g_info;
+    for (size_t i = 0; i < info.region_count; ++i) {
+        const auto& r = info.regions[i];
+        if (r.type != boot::RegionType::Usable || r.base + r.length <= kDirectMapLimit) continue;
+        uint64_t base = r.base < kDirectMapLimit ? kDirectMapLimit : r.base;
+        g_frames.free_range(base, r.base + r.length - base);
+    }
+    reserve_boot_ranges(0, 0);
+}
+
+void reserve_boot_ranges(uint64_t info_phys, uint64_t info_size) {
+    const auto& info = *g_info;
+    uint64_t kernel_start = reinterpret_cast<uint64_t>(__kernel_phys_start);
+    uint64_t kernel_end = reinterpret_cast<uint64_t>(__kernel_phys_end);
     g_frames.reserve_range(0, mm::kFrameSize);
     g_frames.reserve_range(kernel_start, kernel_end - kernel_start);
     g_frames.reserve_range(info_phys, info_size);
     for (size_t m = 0; m < info.module_count; ++m)
         g_frames.reserve_range(info.modules[m].start, info.modules[m].end - info.modules[m].start);
-    g_frames.reserve_range(bitmap_phys, bitmap_bytes);
-
-    g_heap.init(&g_page_source);
+    g_frames.reserve_range(g_bitmap_phys, g_bitmap_bytes);
 }
 
 }  // namespace capos

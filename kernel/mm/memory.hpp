@@ -30,6 +30,9 @@ inline uint64_t virt_to_phys(const void* p) {
 // the allocator's own bitmap. Panics only if no usable memory exists.
 void memory_init(const boot::BootInfo& info, uint64_t info_phys, uint64_t info_size);
 
+// After the kernel's direct map covers all RAM: hand out frames above 1 GiB.
+void memory_release_high();
+
 mm::FrameAllocator& frames();
 mm::Heap& kheap();
 

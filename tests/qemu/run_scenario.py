@@ -8,6 +8,7 @@ A scenario file (tests/qemu/scenarios/NAME.scn) holds `key: value` lines:
   cmdline: ...               kernel command line (pvh only; iso/uefi use grub.cfg)
   bootpkg: NAME | none       boot package build/bootpkg/NAME.bin (default: default)
   memory: 256M               guest RAM
+  cpu: max                   QEMU CPU model (default: QEMU's; `max` has SMEP/SMAP)
   timeout: SECONDS           generous wall-clock limit (default 180)
   exit: success | failure | running
                              expected isa-debug-exit status (33 or 35; never 0),
@@ -18,8 +19,10 @@ A scenario file (tests/qemu/scenarios/NAME.scn) holds `key: value` lines:
   expect: REGEX              lines that must appear, in this order (repeatable)
   allow: REGEX               lines exempt from the failure patterns (repeatable)
   forbid: REGEX              extra failure patterns (repeatable)
-  same: REGEX                one capture group; every match must capture the same
-                             value, and there must be at least two matches
+  same: REGEX                one capture group: every match must capture the same
+                             value, and there must be at least two matches;
+                             several groups: on every matching line (at least
+                             one) all groups must capture the same value
 
 A scenario passes only if every expect line appears in order, QEMU exits with
 the expected status, no line from the kernel banner on matches a failure
@@ -41,7 +44,7 @@ FAILURE_PATTERNS = [r"(?i)panic", r"(?i)exception", r"(?i)assert", r"(?i)warn"]
 # shown but not judged.
 BANNER = re.compile(r"capOS \S+ \(commit \S+\) booting")
 MULTI_KEYS = {"expect", "allow", "forbid", "same"}
-KNOWN_KEYS = MULTI_KEYS | {"boot", "machine", "cmdline", "bootpkg", "memory", "timeout", "exit"}
+KNOWN_KEYS = MULTI_KEYS | {"boot", "machine", "cmdline", "bootpkg", "memory", "timeout", "exit", "cpu"}
 OVMF_CANDIDATES = ["/usr/share/ovmf/OVMF.fd", "/usr/share/OVMF/OVMF.fd"]
 
 
@@ -75,6 +78,8 @@ def qemu_command(args, spec, log_path):
            "-display", "none", "-no-reboot", "-monitor", "none",
            "-serial", f"file:{log_path}",
            "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04"]
+    if spec.get("cpu"):
+        cmd += ["-cpu", spec["cpu"]]
     if boot == "pvh":
         cmd += ["-kernel", args.kernel]
         if spec.get("cmdline"):
@@ -155,6 +160,14 @@ def judge(spec, lines, status):
 
     for pattern in spec["same"]:
         rx = re.compile(pattern)
+        if rx.groups >= 2:
+            matches = [m for m in (rx.search(l) for l in lines) if m]
+            if not matches:
+                problems.append(f"same: {pattern!r} matched no line")
+            for m in matches:
+                if len(set(m.groups())) != 1:
+                    problems.append(f"same: {pattern!r} captured different values: {list(m.groups())}")
+            continue
         values = [m.group(1) for m in (rx.search(l) for l in lines) if m]
         if len(values) < 2:
             problems.append(f"same: {pattern!r} matched {len(values)} line(s), need at least 2")

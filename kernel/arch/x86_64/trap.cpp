@@ -5,6 +5,7 @@
 #include "kernel/arch/x86_64/cpu.hpp"
 #include "kernel/arch/x86_64/gdt.hpp"
 #include "kernel/log.hpp"
+#include "kernel/mm/user_memory.hpp"
 #include "kernel/panic.hpp"
 
 extern "C" const uint64_t trap_stub_table[32];
@@ -83,9 +84,24 @@ void idt_init() {
 
 }  // namespace capos::arch
 
+namespace capos {
+void user_fault(const arch::TrapFrame& f);
+}
+
 extern "C" void trap_dispatch(capos::arch::TrapFrame* frame) {
     using namespace capos;
-    // No user mode yet: every exception is a kernel fault.
+    if ((frame->cs & 3) == 3) {
+        if (frame->vector == 2 || frame->vector == 18) {
+            arch::dump_frame(*frame);
+            panic("{} while in ring 3", arch::exception_name(frame->vector));
+        }
+        user_fault(*frame);  // ends the process; does not return
+    }
+    uint64_t resume;
+    if ((frame->vector == 14 || frame->vector == 13) && user_copy_fixup(frame->rip, &resume)) {
+        frame->rip = resume;
+        return;
+    }
     arch::dump_frame(*frame);
     panic("unhandled {} in kernel mode at rip {:#x}", arch::exception_name(frame->vector),
           frame->rip);

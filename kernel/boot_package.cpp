@@ -1,0 +1,74 @@
+#include "kernel/boot_package.hpp"
+
+#include <new>
+
+#include "kernel/log.hpp"
+#include "lib/capnp/reader.hpp"
+#include "schema/boot_package.hpp"
+#include "schema/capos.capnp.hpp"
+
+namespace capos {
+
+namespace {
+
+alignas(capnp::MessageReader) unsigned char g_reader_storage[sizeof(capnp::MessageReader)];
+capnp::MessageReader* g_reader = nullptr;
+schema::SystemManifest::Reader g_manifest;
+gen::StructList<schema::Binary>::Reader g_binaries;
+gen::StructList<schema::ServiceEntry>::Reader g_services;
+
+}  // namespace
+
+Result<void> boot_package_open(std::span<const uint8_t> image, const char** why) {
+    *why = "the boot package header is invalid";
+    auto manifest = TRY(boot_package::manifest_of(image));
+    *why = "the manifest is not a valid Cap'n Proto message";
+    g_reader = new (g_reader_storage) capnp::MessageReader(manifest);
+    auto root = TRY(g_reader->root());
+    g_manifest = schema::SystemManifest::Reader(root);
+    *why = "the manifest has an unsupported schema version";
+    if (g_manifest.schema_version() != schema::kManifestSchemaVersion) return Error::Unsupported;
+    *why = "the manifest's binary list is malformed";
+    g_binaries = TRY(g_manifest.binaries());
+    *why = "the manifest's service list is malformed";
+    g_services = TRY(g_manifest.services());
+    log::info("manifest: schema version {}, {} binaries, {} services", g_manifest.schema_version(),
+              g_binaries.size(), g_services.size());
+    for (uint32_t i = 0; i < g_binaries.size(); ++i) {
+        auto b = g_binaries[i];
+        auto name = b.name();
+        auto elf = b.elf();
+        log::info("manifest: binary '{}' ({} bytes)", name.ok() ? name.value() : StringView("?"),
+                  elf.ok() ? elf.value().size() : 0);
+    }
+    for (uint32_t i = 0; i < g_services.size(); ++i) {
+        auto s = g_services[i];
+        auto name = s.name();
+        auto bin = s.binary();
+        auto grants = s.grants();
+        log::info("manifest: service '{}' runs '{}' with {} grants", name.ok() ? name.value() : StringView("?"),
+                  bin.ok() ? bin.value() : StringView("?"), grants.ok() ? grants.value().size() : 0);
+    }
+    *why = "";
+    return {};
+}
+
+size_t boot_package_service_count() { return g_reader ? g_services.size() : 0; }
+
+Result<void> boot_package_service(size_t i, StringView* name, std::span<const uint8_t>* elf) {
+    if (i >= boot_package_service_count()) return Error::OutOfRange;
+    auto s = g_services[static_cast<uint32_t>(i)];
+    *name = TRY(s.name());
+    StringView bin = TRY(s.binary());
+    for (uint32_t b = 0; b < g_binaries.size(); ++b) {
+        auto entry = g_binaries[b];
+        auto n = entry.name();
+        if (n.ok() && n.value() == bin) {
+            *elf = TRY(entry.elf());
+            return {};
+        }
+    }
+    return Error::NotFound;
+}
+
+}  // namespace capos

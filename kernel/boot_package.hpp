@@ -1,0 +1,24 @@
+// The boot package (docs/boot-package.md): the one boot module, holding the
+// SystemManifest with every binary embedded. Decoded with lib/capnp through
+// the generated schema readers, under the reader's limits.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <span>
+
+#include "lib/base/error.hpp"
+#include "lib/base/string_view.hpp"
+
+namespace capos {
+
+// Validates the package header and the manifest's root, and logs its
+// services. `why` names the problem on failure.
+Result<void> boot_package_open(std::span<const uint8_t> image, const char** why);
+
+size_t boot_package_service_count();
+// Service i: its name and its binary's ELF bytes. NotFound when the binary
+// named by the service is not in the package.
+Result<void> boot_package_service(size_t i, StringView* name, std::span<const uint8_t>* elf);
+
+}  // namespace capos

@@ -1,0 +1,56 @@
+// The kernel's own address space and the per-process ones.
+//
+//   0xFFFFFFFF80000000 +  kernel image: text RX, rodata R NX, data/bss RW NX (global)
+//   0xFFFFFE0000000000 +  kernel stacks, each below an unmapped guard page
+//   0xFFFF800000000000 +  direct map of all physical memory, RW NX (global, 2 MiB pages)
+//   0x0000000000000000 .. 0x00007FFFFFFFFFFF: the current process (abi/layout.hpp)
+//
+// Process tables share the kernel half (PML4[256..511]); the kernel half is
+// populated once at boot so later kernel mappings reach every process.
+#pragma once
+
+#include <cstdint>
+
+#include "lib/base/error.hpp"
+#include "lib/paging/paging.hpp"
+
+namespace capos {
+
+inline constexpr uint64_t kKernelStackArea = 0xFFFFFE0000000000;
+
+// Builds the kernel page tables, enables NX/SMEP/SMAP/global pages as the
+// CPU allows, and switches CR3. Panics on failure (boot-time only).
+void address_space_init();
+
+paging::PhysicalMemory& table_memory();
+paging::PageTable& kernel_page_table();
+
+bool smap_enabled();
+bool smep_enabled();
+
+// A kernel stack of `pages` pages with an unmapped guard page below it.
+// Returns the top (initial RSP).
+Result<uint64_t> alloc_kernel_stack(uint64_t pages);
+
+// A process address space: the user half private, the kernel half shared.
+class AddressSpace {
+public:
+    static Result<AddressSpace*> create();
+    // Unmaps and frees every user frame and every page-table frame.
+    ~AddressSpace();
+
+    // Maps `pages` fresh zeroed frames at va with the given attributes
+    // (user is implied). All or nothing.
+    Result<void> map_anonymous(uint64_t va, uint64_t pages, paging::Attributes attrs);
+    // Direct-map pointer to the byte backing user address va (for loading).
+    Result<uint8_t*> backing(uint64_t va) const;
+
+    uint64_t cr3() const { return table_.root(); }
+    paging::PageTable& table() { return table_; }
+
+private:
+    explicit AddressSpace(paging::PageTable&& t) : table_(static_cast<paging::PageTable&&>(t)) {}
+    paging::PageTable table_;
+};
+
+}  // namespace capos
