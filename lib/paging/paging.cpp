@@ -38,7 +38,9 @@ PageSize size_at(int level) {
 
 // PS is meaningful in PDPT and PD entries only (bit 7 is PAT in a PT entry,
 // reserved in a PML4 entry).
-bool is_leaf(uint64_t e, int level) { return level == 1 || ((level == 2 || level == 3) && (e & kHuge)); }
+bool is_leaf(uint64_t e, int level) {
+    return level == 1 || ((level == 2 || level == 3) && (e & kHuge));
+}
 
 uint64_t leaf_frame(uint64_t e, int level) {
     return e & (level == 1 ? kAddrMask : level == 2 ? kAddrMask2M : kAddrMask1G);
@@ -48,8 +50,14 @@ VirtAddr sign_extend(uint64_t va) {
     return (va & (uint64_t{1} << 47)) ? (va | 0xffff'0000'0000'0000) : va;
 }
 
+// First address translated by entry i of a table at `level` covering from `base`.
+VirtAddr entry_address(VirtAddr base, int level, size_t i) {
+    return level == kTopLevel ? sign_extend(i * entry_span(level)) : base + i * entry_span(level);
+}
+
 // Bits a leaf's Attributes control.
-constexpr uint64_t kAttrBits = kWritable | kUser | kWriteThrough | kCacheDisable | kGlobal | kNoExecute;
+constexpr uint64_t kAttrBits =
+    kWritable | kUser | kWriteThrough | kCacheDisable | kGlobal | kNoExecute;
 
 uint64_t leaf_bits(const Attributes& a) {
     return (a.writable ? kWritable : 0) | (a.user ? kUser : 0) |
@@ -253,7 +261,7 @@ void walk_table(const WalkContext& c, PhysAddr frame, int level, VirtAddr base, 
     for (size_t i = lo; i <= hi; ++i) {
         uint64_t v = load(&t[i]);
         if (!(v & kPresent)) continue;
-        VirtAddr va = level == kTopLevel ? sign_extend(i * entry_span(level)) : base + i * entry_span(level);
+        VirtAddr va = entry_address(base, level, i);
         if (is_leaf(v, level))
             on_leaf(mapping_of(v, level, va));
         else
@@ -284,7 +292,7 @@ size_t prune_table(PhysicalMemory* mem, PhysAddr frame, int level, VirtAddr base
     for (size_t i = lo; i <= hi; ++i) {
         uint64_t v = load(&t[i]);
         if (!(v & kPresent) || is_leaf(v, level)) continue;
-        VirtAddr va = level == kTopLevel ? sign_extend(i * entry_span(level)) : base + i * entry_span(level);
+        VirtAddr va = entry_address(base, level, i);
         PhysAddr child = v & kAddrMask;
         freed += prune_table(mem, child, level - 1, va, first, last, kEntriesPerTable - 1);
         if (table_empty(mem->table(child))) {
@@ -323,7 +331,8 @@ size_t destroy_table(PhysicalMemory* mem, PhysAddr frame, int level, VirtAddr ba
 size_t PageTable::prune(VirtAddr first, VirtAddr last) {
     if (!clamp_canonical(first, last)) return 0;
     if (shares_kernel_half_ && first >= kUpperHalfStart) return 0;
-    const size_t upper_limit = shares_kernel_half_ ? kEntriesPerTable / 2 - 1 : kEntriesPerTable - 1;
+    const size_t upper_limit =
+        shares_kernel_half_ ? kEntriesPerTable / 2 - 1 : kEntriesPerTable - 1;
     return prune_table(mem_, root_, kTopLevel, 0, first, last, upper_limit);
 }
 
@@ -334,8 +343,7 @@ size_t PageTable::destroy_range(size_t first_index, size_t end_index, Visitor fn
         uint64_t v = exchange(&root[i], 0);
         if (!(v & kPresent)) continue;
         PhysAddr child = v & kAddrMask;
-        freed += destroy_table(mem_, child, kTopLevel - 1, sign_extend(i * entry_span(kTopLevel)), fn,
-                               ctx);
+        freed += destroy_table(mem_, child, kTopLevel - 1, entry_address(0, kTopLevel, i), fn, ctx);
         mem_->free_table(child);
         ++freed;
     }
@@ -344,7 +352,8 @@ size_t PageTable::destroy_range(size_t first_index, size_t end_index, Visitor fn
 
 size_t PageTable::destroy_all(Visitor fn, void* ctx) {
     size_t freed = destroy_range(0, kEntriesPerTable / 2, fn, ctx);
-    if (!shares_kernel_half_) freed += destroy_range(kEntriesPerTable / 2, kEntriesPerTable, fn, ctx);
+    if (!shares_kernel_half_)
+        freed += destroy_range(kEntriesPerTable / 2, kEntriesPerTable, fn, ctx);
     mem_->free_table(root_);
     root_ = 0;
     return freed + 1;
@@ -356,7 +365,8 @@ Result<void> PageTable::share_kernel_half(const PageTable& kernel) {
     const uint64_t* theirs = kernel.mem_->table(kernel.root_);
     for (size_t i = kEntriesPerTable / 2; i < kEntriesPerTable; ++i)
         if (load(&mine[i]) != 0) return Error::InvalidArgument;
-    for (size_t i = kEntriesPerTable / 2; i < kEntriesPerTable; ++i) store(&mine[i], load(&theirs[i]));
+    for (size_t i = kEntriesPerTable / 2; i < kEntriesPerTable; ++i)
+        store(&mine[i], load(&theirs[i]));
     shares_kernel_half_ = true;
     return {};
 }

@@ -150,7 +150,9 @@ public:
     static PageTable adopt(PhysicalMemory& mem, PhysAddr root);
 
     PageTable(PageTable&& o) noexcept
-        : mem_(o.mem_), root_(std::exchange(o.root_, 0)), shares_kernel_half_(o.shares_kernel_half_) {}
+        : mem_(o.mem_),
+          root_(std::exchange(o.root_, 0)),
+          shares_kernel_half_(o.shares_kernel_half_) {}
     PageTable& operator=(PageTable&&) = delete;
     PageTable(const PageTable&) = delete;
     PageTable& operator=(const PageTable&) = delete;
