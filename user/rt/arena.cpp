@@ -2,12 +2,15 @@
 
 namespace capos::rt {
 
-bool ArenaPageSource::init(void* base, size_t pages) {
-    if (base_ != nullptr || base == nullptr || pages == 0 || pages > kMaxPages) return false;
+bool ArenaPageSource::init(void* base, size_t pages, uint64_t* words) {
+    if (base_ != nullptr || base == nullptr || words == nullptr || pages == 0 ||
+        pages > kMaxPages)
+        return false;
     if (reinterpret_cast<uintptr_t>(base) % kPageBytes != 0) return false;
     base_ = static_cast<unsigned char*>(base);
     pages_ = pages;
     free_ = pages;
+    words_ = words;
     bitmap().fill(false);
     return true;
 }

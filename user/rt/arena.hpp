@@ -21,13 +21,16 @@ class ArenaPageSource final : public mm::PageSource {
 public:
     static constexpr size_t kPageBytes = kHeapPageBytes;
     static constexpr size_t kMaxPages = kMaxHeapBytes / kPageBytes;
+    static constexpr size_t words_for(size_t pages) { return Bitmap::words_for(pages); }
 
     constexpr ArenaPageSource() = default;
 
-    // Adopts [base, base + pages * kPageBytes). Fails (returns false, changes
-    // nothing) if base is null or not page aligned, pages is 0 or above
-    // kMaxPages, or the source was already initialised.
-    bool init(void* base, size_t pages);
+    // Adopts [base, base + pages * kPageBytes), with `words` (at least
+    // words_for(pages) of them, owned by the caller, kept for the source's
+    // lifetime) as its page bitmap. Fails (returns false, changes nothing)
+    // if base or words is null, base is not page aligned, pages is 0 or
+    // above kMaxPages, or the source was already initialised.
+    bool init(void* base, size_t pages, uint64_t* words);
 
     // `count` contiguous free pages (the lowest such run), or nullptr.
     void* alloc_pages(size_t count) override;
@@ -53,7 +56,7 @@ private:
     size_t free_ = 0;
     size_t misuse_ = 0;
     // Invariant: bit i set <=> page i handed out; free_ == clear bits.
-    uint64_t words_[Bitmap::words_for(kMaxPages)] = {};
+    uint64_t* words_ = nullptr;
 };
 
 }  // namespace capos::rt

@@ -13,7 +13,8 @@ constinit mm::Heap g_heap;
 }  // namespace
 
 void heap_init() {
-    if (!g_source.init(capos_rt_heap_arena, capos_rt_heap_arena_bytes / kHeapPageBytes))
+    if (!g_source.init(capos_rt_heap_arena, capos_rt_heap_arena_bytes / kHeapPageBytes,
+                       capos_rt_heap_bitmap))
         panic("heap: bad arena", kExitHeapCorrupt);
     g_heap.init(&g_source);
 }

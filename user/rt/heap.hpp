@@ -20,8 +20,10 @@ namespace capos::rt {
 
 inline constexpr size_t kHeapPageBytes = 4096;
 inline constexpr size_t kDefaultHeapBytes = 256 * 1024;
-// The page bitmap is fixed-size: at most this much arena (64 MiB).
-inline constexpr size_t kMaxHeapBytes = size_t{64} << 20;
+// The arena is part of the RW segment, which lib/elf limits to 1 GiB.
+inline constexpr size_t kMaxHeapBytes = size_t{512} << 20;
+// 64-bit words of the arena's page bitmap.
+constexpr size_t heap_bitmap_words(size_t bytes) { return (bytes / kHeapPageBytes + 63) / 64; }
 
 // A 16-byte-aligned block of at least `size` bytes, or nullptr when the
 // arena is exhausted (never a crash). size 0 yields a valid minimal block.
@@ -44,12 +46,14 @@ void heap_init();
 
 }  // namespace capos::rt
 
-// The arena. Defined by the runtime (heap_arena.cpp, kDefaultHeapBytes)
-// unless a program defines both symbols with CAPOS_RT_HEAP_BYTES; then the
-// runtime's definition is never pulled from the archive.
+// The arena and its page bitmap (both .bss). Defined by the runtime
+// (heap_arena.cpp, kDefaultHeapBytes) unless a program defines all three
+// symbols with CAPOS_RT_HEAP_BYTES; then the runtime's definitions are never
+// pulled from the archive.
 extern "C" {
 extern unsigned char capos_rt_heap_arena[];
 extern const size_t capos_rt_heap_arena_bytes;
+extern uint64_t capos_rt_heap_bitmap[];
 }
 
 // Use at namespace scope in one source file of a program.
@@ -60,5 +64,6 @@ extern const size_t capos_rt_heap_arena_bytes;
     extern "C" {                                                                     \
     alignas(::capos::rt::kHeapPageBytes) unsigned char capos_rt_heap_arena[(bytes)]; \
     const size_t capos_rt_heap_arena_bytes = (bytes);                                \
+    uint64_t capos_rt_heap_bitmap[::capos::rt::heap_bitmap_words(bytes)];             \
     }                                                                                \
     static_assert(true, "")

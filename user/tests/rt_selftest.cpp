@@ -96,6 +96,7 @@ bool mem_functions_ok() {
     p_memmove(a, a + 8, 32);
     for (int i = 0; i < 32; ++i)
         if (a[i] != i + 8) return false;
+    for (int i = 0; i < 64; ++i) a[i] = static_cast<unsigned char>(i);
     if (p_memset(a, 0xee, 17) != a || a[0] != 0xee || a[16] != 0xee || a[17] != 17) return false;
     if (p_strlen("") != 0 || p_strlen(kRodata) != sizeof(kRodata) - 1) return false;
     return true;

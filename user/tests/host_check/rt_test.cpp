@@ -31,23 +31,32 @@ Region region(size_t pages) {
     return Region(static_cast<unsigned char*>(std::aligned_alloc(kPage, pages * kPage)));
 }
 
-// ArenaPageSource is large (its bitmap covers kMaxHeapBytes): keep it off
-// the stack.
 std::unique_ptr<ArenaPageSource> source() { return std::make_unique<ArenaPageSource>(); }
+
+// A bitmap of exactly words_for(pages) words (so ASan catches any access
+// past it), filled with garbage init() must clear. Lives until exit.
+uint64_t* bits(size_t pages) {
+    static std::vector<std::unique_ptr<std::vector<uint64_t>>> all;
+    all.push_back(std::make_unique<std::vector<uint64_t>>(ArenaPageSource::words_for(pages),
+                                                          0xdeadbeefdeadbeef));
+    return all.back()->data();
+}
 
 }  // namespace
 
 TEST(ArenaPageSource, InitRefusesBadRegions) {
     Region r = region(4);
     auto s = source();
-    EXPECT_FALSE(s->init(nullptr, 4));
-    EXPECT_FALSE(s->init(r.get() + 16, 3));
-    EXPECT_FALSE(s->init(r.get(), 0));
-    EXPECT_FALSE(s->init(r.get(), ArenaPageSource::kMaxPages + 1));
+    EXPECT_FALSE(s->init(nullptr, 4, bits(4)));
+    EXPECT_FALSE(s->init(r.get(), 4, nullptr));
+    EXPECT_FALSE(s->init(r.get() + 16, 3, bits(3)));
+    EXPECT_FALSE(s->init(r.get(), 0, bits(1)));
+    constexpr size_t kTooMany = ArenaPageSource::kMaxPages + 1;
+    EXPECT_FALSE(s->init(r.get(), kTooMany, bits(kTooMany)));
     EXPECT_EQ(s->pages(), 0u);
     EXPECT_EQ(s->alloc_pages(1), nullptr);
-    ASSERT_TRUE(s->init(r.get(), 4));
-    EXPECT_FALSE(s->init(r.get(), 4));  // only once
+    ASSERT_TRUE(s->init(r.get(), 4, bits(4)));
+    EXPECT_FALSE(s->init(r.get(), 4, bits(4)));  // only once
     EXPECT_EQ(s->pages(), 4u);
     EXPECT_EQ(s->pages_free(), 4u);
 }
@@ -55,7 +64,7 @@ TEST(ArenaPageSource, InitRefusesBadRegions) {
 TEST(ArenaPageSource, FirstFitContiguousAndExhaustion) {
     Region r = region(8);
     auto s = source();
-    ASSERT_TRUE(s->init(r.get(), 8));
+    ASSERT_TRUE(s->init(r.get(), 8, bits(8)));
     unsigned char* base = r.get();
     EXPECT_EQ(s->alloc_pages(0), nullptr);
     void* a = s->alloc_pages(2);
@@ -80,7 +89,7 @@ TEST(ArenaPageSource, FirstFitContiguousAndExhaustion) {
 TEST(ArenaPageSource, FragmentedArenaSkipsShortRuns) {
     Region r = region(8);
     auto s = source();
-    ASSERT_TRUE(s->init(r.get(), 8));
+    ASSERT_TRUE(s->init(r.get(), 8, bits(8)));
     unsigned char* base = r.get();
     std::vector<void*> pages;
     for (int i = 0; i < 8; ++i) pages.push_back(s->alloc_pages(1));
@@ -96,7 +105,7 @@ TEST(ArenaPageSource, FragmentedArenaSkipsShortRuns) {
 TEST(ArenaPageSource, MisuseIsRefusedAndCounted) {
     Region r = region(4);
     auto s = source();
-    ASSERT_TRUE(s->init(r.get(), 4));
+    ASSERT_TRUE(s->init(r.get(), 4, bits(4)));
     unsigned char* base = r.get();
     void* a = s->alloc_pages(2);
     ASSERT_EQ(a, base);
@@ -122,7 +131,7 @@ TEST(ArenaPageSource, ContainsIsExactlyTheArena) {
     Region r = region(3);
     auto s = source();
     EXPECT_FALSE(s->contains(r.get()));
-    ASSERT_TRUE(s->init(r.get(), 2));
+    ASSERT_TRUE(s->init(r.get(), 2, bits(2)));
     EXPECT_TRUE(s->contains(r.get()));
     EXPECT_TRUE(s->contains(r.get() + 2 * kPage - 1));
     EXPECT_FALSE(s->contains(r.get() + 2 * kPage));
@@ -135,7 +144,7 @@ RC_GTEST_PROP(ArenaPageSource, MatchesModel, ()) {
     const size_t pages = *rc::gen::inRange<size_t>(1, 70);
     Region r = region(pages);
     auto s = source();
-    RC_ASSERT(s->init(r.get(), pages));
+    RC_ASSERT(s->init(r.get(), pages, bits(pages)));
     std::map<size_t, size_t> live;  // first page -> count
     std::vector<bool> used(pages, false);
     size_t used_count = 0;
@@ -177,7 +186,7 @@ TEST(RuntimeHeap, FreesEverythingBackToTheArena) {
     constexpr size_t kPages = 64;
     Region r = region(kPages);
     auto s = source();
-    ASSERT_TRUE(s->init(r.get(), kPages));
+    ASSERT_TRUE(s->init(r.get(), kPages, bits(kPages)));
     mm::Heap heap;
     heap.init(s.get());
     std::vector<void*> blocks;
@@ -202,7 +211,7 @@ TEST(RuntimeHeap, ExhaustionIsAValue) {
     constexpr size_t kPages = 4;
     Region r = region(kPages);
     auto s = source();
-    ASSERT_TRUE(s->init(r.get(), kPages));
+    ASSERT_TRUE(s->init(r.get(), kPages, bits(kPages)));
     mm::Heap heap;
     heap.init(s.get());
     std::vector<void*> blocks;
