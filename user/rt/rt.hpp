@@ -60,8 +60,7 @@ inline constexpr int kExitRuntimeBase = 240;
 inline constexpr int kExitPanic = 250;         // rt::panic
 inline constexpr int kExitHeapCorrupt = 251;   // rt::free of a pointer that is not a live block
 inline constexpr int kExitPureVirtual = 252;   // __cxa_pure_virtual
-inline constexpr int kExitStdThrow = 253;      // a std::__throw_* helper (no exceptions here)
-inline constexpr int kExitOutOfMemory = 254;   // operator new without nothrow ran out
+inline constexpr int kExitStdThrow = 253;      // a std::__throw_* helper or abort()
 
 // Ends the process with `code`: calls the panic hook (if one is set and this
 // is not a nested panic), then sys_exit(code). `msg` is a NUL-terminated
