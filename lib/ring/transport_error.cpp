@@ -22,6 +22,13 @@ abi::TransportError transport_error(Error e) {
     case Error::CapTableFull: return T::TransferFailed;
     case Error::CapTransferConflict: return T::TransferFailed;
 
+    // A capability's own exception: the handler serialized a CapException
+    // into the result buffer.
+    case Error::CapException: return T::ApplicationException;
+    // The peer went away before answering. (Where the kernel can write a
+    // CapException of type disconnected it reports ApplicationException.)
+    case Error::Disconnected: return T::Interrupted;
+
     // Resources: nothing happened, the caller may retry.
     case Error::OutOfMemory:
     case Error::LimitExceeded:

@@ -32,7 +32,9 @@ public:
         if (Access::load_acquire(&h->version) != abi::kRingVersion) return Error::Unsupported;
         uint32_t sq = Access::load_acquire(&h->sq_entries);
         uint32_t cq = Access::load_acquire(&h->cq_entries);
-        RingGeometry g = TRY(RingGeometry::make(sq, cq));
+        auto made = RingGeometry::make(sq, cq);
+        if (!made) return Error::Malformed;
+        RingGeometry g = made.value();
         if (Access::load_acquire(&h->sq_mask) != g.sq_mask() ||
             Access::load_acquire(&h->cq_mask) != g.cq_mask() ||
             Access::load_acquire(&h->sq_offset) != g.sq_offset() ||
