@@ -7,22 +7,23 @@
 //    5 MXCSR != 0x1F80                 6 FCW != 0x037F
 //    7 RDI != kRingAddress             8 pid == 0
 //    9 RDX neither 0 nor kCapSetAddress
-//   10 no ring header at the ring address (bad magic or version)
-//   11 CapSet passed but its header is wrong
 //   loading
-//   12 .data initialiser lost          13 .bss not zero
-//   14 .rodata string wrong
+//   10 .data initialiser lost          11 .bss not zero
+//   12 .rodata string wrong
 //   runtime
-//   15 a global constructor did not run (or ran twice)
-//   16 the heap was not empty at capos_main
-//   17 a small allocation failed or is misaligned
-//   18 a large (multi-page) allocation failed or is misaligned
-//   19 heap statistics wrong after freeing everything
-//   20 an allocation larger than the arena did not fail cleanly
-//   21 filling the arena with blocks went wrong
-//   22 new(nothrow) / virtual dispatch / delete went wrong
-//   23 memcpy / memmove / memset / memcmp / strlen gave a wrong answer
-//   24 SSE arithmetic wrong (MXCSR or the SSE state)
+//   13 a global constructor did not run (or ran twice)
+//   14 the heap was not empty at capos_main
+//   15 a small allocation failed or is misaligned
+//   16 a large (multi-page) allocation failed or is misaligned
+//   17 heap statistics wrong after freeing everything
+//   18 an allocation larger than the arena did not fail cleanly
+//   19 filling the arena with blocks went wrong
+//   20 new(nothrow) / virtual dispatch / delete went wrong
+//   21 memcpy / memmove / memset / memcmp / strlen gave a wrong answer
+//   22 SSE arithmetic wrong (MXCSR or the SSE state)
+//   what the kernel wrote at spawn (last, so every check above has run)
+//   23 no valid ring header at the ring address (magic or version)
+//   24 a CapSet was passed but its header is wrong
 #include <cstddef>
 #include <cstdint>
 #include <new>
@@ -115,36 +116,29 @@ int capos_main(const rt::StartInfo& info) {
     if (info.ring_address != abi::kRingAddress) return 7;
     if (info.pid == 0) return 8;
     if (info.capset_address != 0 && info.capset_address != abi::kCapSetAddress) return 9;
-    auto* ring = static_cast<const volatile abi::RingHeader*>(info.ring());
-    if (ring->magic != abi::kRingMagic || ring->version != abi::kRingVersion) return 10;
-    if (const auto* cs = info.capset()) {
-        if (cs->magic != abi::kCapSetMagic || cs->version != abi::kCapSetVersion ||
-            cs->entry_bytes != sizeof(abi::CapSetEntry) || cs->count > abi::kCapSetMaxEntries)
-            return 11;
-    }
 
-    if (g_data != 0x0123'4567'89ab'cdef) return 12;
+    if (g_data != 0x0123'4567'89ab'cdef) return 10;
     for (auto& w : g_bss)
-        if (w != 0) return 13;
+        if (w != 0) return 11;
     const volatile char* ro = kRodata;
-    if (ro[0] != 'c' || ro[6] != 'r' || ro[sizeof(kRodata) - 1] != '\0') return 14;
+    if (ro[0] != 'c' || ro[6] != 'r' || ro[sizeof(kRodata) - 1] != '\0') return 12;
 
-    if (g_constructed.value != 7 || g_constructed.runs != 1) return 15;
+    if (g_constructed.value != 7 || g_constructed.runs != 1) return 13;
 
-    if (!heap_empty() || rt::heap_stats().arena_pages != rt::kDefaultHeapBytes / 4096) return 16;
+    if (!heap_empty() || rt::heap_stats().arena_pages != rt::kDefaultHeapBytes / 4096) return 14;
     auto* small = static_cast<unsigned char*>(rt::alloc(100));
-    if (small == nullptr || !aligned16(small)) return 17;
+    if (small == nullptr || !aligned16(small)) return 15;
     p_memset(small, 0x5a, 100);
     auto* large = static_cast<unsigned char*>(rt::alloc(3 * 4096 + 1));
-    if (large == nullptr || !aligned16(large)) return 18;
+    if (large == nullptr || !aligned16(large)) return 16;
     p_memset(large, 0xa5, 3 * 4096 + 1);
-    if (small[99] != 0x5a || rt::heap_stats().live_allocations != 2) return 18;
+    if (small[99] != 0x5a || rt::heap_stats().live_allocations != 2) return 16;
     rt::free(large);
     rt::free(small);
     rt::free(nullptr);
-    if (!heap_empty()) return 19;
+    if (!heap_empty()) return 17;
 
-    if (rt::alloc(rt::kDefaultHeapBytes) != nullptr || !heap_empty()) return 20;
+    if (rt::alloc(rt::kDefaultHeapBytes) != nullptr || !heap_empty()) return 18;
 
     // 2 KiB blocks: one per page (after the page header), so the arena
     // holds exactly arena_pages of them.
@@ -155,20 +149,28 @@ int capos_main(const rt::StartInfo& info) {
         if (b == nullptr) break;
         blocks[n++] = b;
     }
-    if (n != rt::kDefaultHeapBytes / 4096) return 21;
+    if (n != rt::kDefaultHeapBytes / 4096) return 19;
     for (size_t i = 0; i < n; ++i) rt::free(blocks[n - 1 - i]);
-    if (!heap_empty()) return 21;
+    if (!heap_empty()) return 19;
 
     Base* obj = new (std::nothrow) Derived;
-    if (obj == nullptr || obj->id() != 31) return 22;
+    if (obj == nullptr || obj->id() != 31) return 20;
     delete obj;
-    if (!heap_empty()) return 22;
+    if (!heap_empty()) return 20;
 
-    if (!mem_functions_ok()) return 23;
+    if (!mem_functions_ok()) return 21;
 
     volatile double x = 1.5;
     volatile double y = 2.0;
-    if (x * y != 3.0 || x / y != 0.75) return 24;
+    if (x * y != 3.0 || x / y != 0.75) return 22;
+
+    auto* ring = static_cast<const volatile abi::RingHeader*>(info.ring());
+    if (ring->magic != abi::kRingMagic || ring->version != abi::kRingVersion) return 23;
+    if (const auto* cs = info.capset()) {
+        if (cs->magic != abi::kCapSetMagic || cs->version != abi::kCapSetVersion ||
+            cs->entry_bytes != sizeof(abi::CapSetEntry) || cs->count > abi::kCapSetMaxEntries)
+            return 24;
+    }
 
     return 0;
 }
