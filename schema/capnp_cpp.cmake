@@ -11,6 +11,11 @@ function(capos_schema_capnp_cpp)
         return()
     endif()
     find_program(CAPOS_CAPNP capnp REQUIRED)
+    # Interfaces in the generated code need the RPC half of libcapnp.
+    if(NOT TARGET PkgConfig::CAPNP_RPC)
+        find_package(PkgConfig REQUIRED)
+        pkg_check_modules(CAPNP_RPC REQUIRED IMPORTED_TARGET GLOBAL capnp-rpc)
+    endif()
     set(gen ${CMAKE_BINARY_DIR}/generated)
     add_custom_command(
         OUTPUT ${gen}/schema/capos.capnp.h ${gen}/schema/capos.capnp.c++
@@ -25,5 +30,5 @@ function(capos_schema_capnp_cpp)
     target_include_directories(capos_schema_capnp_cpp PUBLIC ${gen} ${CMAKE_SOURCE_DIR})
     target_compile_features(capos_schema_capnp_cpp PUBLIC cxx_std_20)
     target_compile_options(capos_schema_capnp_cpp PRIVATE -O2 -g)
-    target_link_libraries(capos_schema_capnp_cpp PUBLIC PkgConfig::CAPNP)
+    target_link_libraries(capos_schema_capnp_cpp PUBLIC PkgConfig::CAPNP_RPC)
 endfunction()

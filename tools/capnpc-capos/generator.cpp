@@ -516,8 +516,11 @@ private:
         case Type::VOID: return;
         case Type::ENUM: {
             std::string e = qual(t.getEnum().getTypeId());
-            out += indent + storage + "constexpr " + e + " " + kname + " = static_cast<" + e + ">(" +
-                   std::to_string(v.getEnum()) + ");\n\n";
+            auto enumerants = node(t.getEnum().getTypeId()).getEnum().getEnumerants();
+            std::string value = v.getEnum() < enumerants.size()
+                                    ? e + "::" + type_ident(pascal(enumerants[v.getEnum()].getName().cStr()))
+                                    : "static_cast<" + e + ">(" + std::to_string(v.getEnum()) + ")";
+            out += indent + storage + "constexpr " + e + " " + kname + " = " + value + ";\n\n";
             return;
         }
         case Type::TEXT: {
@@ -659,14 +662,14 @@ private:
         cl += "    Reader() = default;\n";
         cl += "    explicit Reader(::capos::capnp::StructReader s) : s_(s) {}\n";
         cl += "    ::capos::capnp::StructReader raw() const { return s_; }\n";
-        if (!t.reader_decls.empty()) cl += "\n" + t.reader_decls;
+        cl += t.reader_decls;
         cl += "\nprivate:\n    ::capos::capnp::StructReader s_;\n};\n\n";
         cl += "class " + rel + "::Builder {\npublic:\n";
         cl += "    Builder() = default;\n";
         cl += "    explicit Builder(::capos::capnp::StructBuilder s) : s_(s) {}\n";
         cl += "    ::capos::capnp::StructBuilder raw() const { return s_; }\n";
         cl += "    Reader as_reader() const { return Reader(s_.as_reader()); }\n";
-        if (!t.builder_decls.empty()) cl += "\n" + t.builder_decls;
+        cl += t.builder_decls;
         cl += "\nprivate:\n    ::capos::capnp::StructBuilder s_;\n};\n\n";
 
         if (!group) {
