@@ -138,25 +138,27 @@ std::string byte_array(const uint8_t* p, size_t n) {
     return out;
 }
 
-std::string word_array(kj::ArrayPtr<const capnp::word> words) {
+std::string word_array(const std::vector<uint64_t>& words) {
     std::string out;
-    auto bytes = words.asBytes();
     for (size_t i = 0; i < words.size(); ++i) {
-        uint64_t w = 0;
-        for (int b = 7; b >= 0; --b) w = (w << 8) | bytes[i * 8 + static_cast<size_t>(b)];
         if (i) out += (i % 4 == 0) ? ",\n    " : ", ";
-        out += hex(w);
+        out += hex(words[i]);
     }
     return out;
 }
 
-// The words of a single-segment message whose root pointer (word 0) is `p`.
-std::vector<capnp::word> flat_words(capnp::AnyPointer::Reader p) {
+// The words of a single-segment message whose root pointer (word 0) is `p`,
+// as little-endian 64-bit values.
+std::vector<uint64_t> flat_words(capnp::AnyPointer::Reader p) {
     capnp::MallocMessageBuilder mb;
     mb.getRoot<capnp::AnyPointer>().set(p);
     auto segs = mb.getSegmentsForOutput();
     if (segs.size() != 1) unsupported("default value larger than one segment");
-    return std::vector<capnp::word>(segs[0].begin(), segs[0].end());
+    auto bytes = segs[0].asBytes();
+    std::vector<uint64_t> out(segs[0].size());
+    for (size_t i = 0; i < out.size(); ++i)
+        for (int b = 7; b >= 0; --b) out[i] = (out[i] << 8) | bytes[i * 8 + static_cast<size_t>(b)];
+    return out;
 }
 
 struct PrimitiveInfo {
@@ -546,7 +548,7 @@ private:
         case Type::LIST: {
             auto words = flat_words(t.isStruct() ? v.getStruct() : v.getList());
             s_.defaults += "inline constexpr ::capos::capnp::Word " + storage_name + "[] = {\n    " +
-                           word_array(kj::arrayPtr(words.data(), words.size())) + "};\n";
+                           word_array(words) + "};\n";
             std::string fn = member(name);
             std::string ret = t.isStruct() ? qual(t.getStruct().getTypeId()) + "::Reader"
                                            : list_type(t.getList().getElementType()) + "::Reader";
@@ -933,7 +935,7 @@ private:
         auto words = flat_words(p);
         std::string storage = "kDefault_" + field_id;
         s_.defaults += "inline constexpr ::capos::capnp::Word " + storage + "[] = {\n    " +
-                       word_array(kj::arrayPtr(words.data(), words.size())) + "};\n";
+                       word_array(words) + "};\n";
         return ", std::span<const ::capos::capnp::Word>(defaults_::" + storage + ")";
     }
 

@@ -268,9 +268,11 @@ std::optional<std::string> validate_message(std::span<const uint8_t> bytes, cons
     kj::Array<capnp::word> words = kj::heapArray<capnp::word>(bytes.size() / sizeof(capnp::word));
     if (!bytes.empty()) std::memcpy(words.begin(), bytes.data(), bytes.size());
     try {
+        // The limits lib/capnp applies by default (lib/capnp/wire.hpp), so
+        // that what passes here also decodes on the target.
         capnp::ReaderOptions ro;
-        ro.traversalLimitInWords = 16 * 1024 * 1024;
-        ro.nestingLimit = 16;
+        ro.traversalLimitInWords = 8 * 1024 * 1024;
+        ro.nestingLimit = 64;
         capnp::FlatArrayMessageReader reader(words, ro);
         return validate(reader.getRoot<host::SystemManifest>(), options);
     } catch (const kj::Exception& e) {
