@@ -19,6 +19,10 @@
 // Conflicts (Error::CapTransferConflict): naming a source that an earlier
 // add() of this transaction already moves. (A Copy then a Move of the same
 // source is fine: commit runs in add order.)
+//
+// The errors of add() say what went wrong; the ring reports every one of
+// them to the process as TransportError::TransferFailed (docs/abi.md,
+// section 10), not through the generic ring::transport_error mapping.
 #pragma once
 
 #include <array>
