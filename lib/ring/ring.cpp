@@ -1,5 +1,8 @@
 // Instantiates the ring templates with the production access policy, so
-// every flavour (kernel flags included) compiles them.
+// every flavour (kernel flags included) compiles them and every abi/ header.
+#include "abi/capset.hpp"
+#include "abi/layout.hpp"
+#include "abi/syscall.hpp"
 #include "lib/ring/kernel_ring.hpp"
 #include "lib/ring/user_ring.hpp"
 
