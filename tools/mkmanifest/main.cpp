@@ -141,7 +141,10 @@ int main(int argc, char** argv) {
             b.setElf(kj::arrayPtr(elf->data(), elf->size()));
         }
         if (auto e = capos::mkmanifest::validate(root.asReader(), {.require_images = true})) fail(*e);
-        write_file(out_path, capos::mkmanifest::pack(root.asReader()));
+        std::vector<uint8_t> package = capos::mkmanifest::pack(root.asReader());
+        // What we write must pass the same check the target-side reader does.
+        if (auto e = capos::mkmanifest::validate_boot_package(package)) fail(*e);
+        write_file(out_path, package);
     } catch (const kj::Exception& e) {
         fail(std::string("internal: ") + e.getDescription().cStr());
     }

@@ -12,6 +12,7 @@
 #include <string_view>
 
 #include "schema/boot_package.hpp"
+#include "tools/mkmanifest/target_decode.hpp"
 
 namespace capos::mkmanifest {
 
@@ -274,10 +275,12 @@ std::optional<std::string> validate_message(std::span<const uint8_t> bytes, cons
         ro.traversalLimitInWords = 8 * 1024 * 1024;
         ro.nestingLimit = 64;
         capnp::FlatArrayMessageReader reader(words, ro);
-        return validate(reader.getRoot<host::SystemManifest>(), options);
+        if (auto e = validate(reader.getRoot<host::SystemManifest>(), options)) return e;
     } catch (const kj::Exception& e) {
         return "malformed manifest message: " + one_line(e.getDescription().cStr());
     }
+    if (auto e = target_decode_problem(bytes)) return "manifest does not decode on the target: " + *e;
+    return std::nullopt;
 }
 
 std::optional<std::string> validate_boot_package(std::span<const uint8_t> image) {

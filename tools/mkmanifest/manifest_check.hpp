@@ -30,8 +30,9 @@ std::optional<std::string> validate(capos::host::SystemManifest::Reader manifest
                                     const CheckOptions& options);
 
 // Decodes a Cap'n Proto message (any alignment, bounded traversal) whose
-// root is a SystemManifest and validates it. Decoding failures are
-// reported like validation failures. Never throws.
+// root is a SystemManifest and validates it, then decodes it again the way
+// the target does (target_decode.hpp). Decoding failures are reported like
+// validation failures. Never throws.
 std::optional<std::string> validate_message(std::span<const uint8_t> bytes,
                                             const CheckOptions& options);
 

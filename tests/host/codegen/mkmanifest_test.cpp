@@ -214,3 +214,15 @@ TEST(Mkmanifest, DefaultSystemManifestIsValid) {
     ToolRun r = mkmanifest("--manifest " + bin + " --binary init=" + image("init"), kTmp + "/default.pkg");
     EXPECT_EQ(r.status, 0) << r.err;
 }
+
+// Found by the fuzzer: libcapnp accepts a zero-length list whose pointer
+// lands outside the segment; lib/capnp (the target's reader) rejects it.
+// mkmanifest must reject what the target cannot read.
+TEST(Mkmanifest, CheckPackageUsesTheTargetReaderToo) {
+    std::string pkg = kSource + "/tests/host/codegen/manifests/lenient-zero-length-list.pkg";
+    std::string err = kTmp + "/lenient.txt";
+    std::filesystem::create_directories(kTmp);
+    EXPECT_EQ(sh(std::string(CAPOS_MKMANIFEST_EXE) + " --check-package " + pkg + " 2> " + err), 1);
+    EXPECT_EQ(slurp(err), error_line("manifest does not decode on the target: initConfig.grants: " +
+                                     std::string(capos::error_name(capos::Error::CapnpOutOfBounds))));
+}
