@@ -40,6 +40,10 @@ struct StartInfo {
     }
 };
 
+// The entry values of this process, recorded by capos_rt_start before
+// anything else runs (the ring client and CapSet lookup start from them).
+const StartInfo& start_info();
+
 // The machine state _start found, before any compiled code ran. For tests of
 // the entry ABI; nothing else depends on it.
 struct EntrySnapshot {

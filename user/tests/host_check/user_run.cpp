@@ -6,11 +6,16 @@
 // the ABI as documented (abi/layout.hpp, abi/syscall.hpp), so they are known
 // good before the kernel runs them in QEMU.
 //
-// Usage: user_run [--pid N] [--capset] FILE EXPECT
+// Usage: user_run [--pid N] [--capset] [--console NAME]... [--output REGEX]...
+//                 [--no-output REGEX]... FILE EXPECT
 //   EXPECT is  exit=N              the program called exit(N)
 //         or   signal=NAME[@ADDR]  it faulted with SIGNAME (SEGV, FPE, ILL,
 //                                  BUS); with @ADDR the fault address must
 //                                  lie in the same 4 KiB page as ADDR
+//   --console NAME   grants a Console capability under NAME (implies
+//                    --capset); its output goes to stdout and is kept
+//   --output REGEX   the Console output must contain a match (ECMAScript)
+//   --no-output REGEX  ... and must contain none
 // Exit status 0 when the program ended as expected, 1 when it did not, 2 on
 // a usage or setup error.
 //
@@ -25,11 +30,32 @@
 //     pointer, FS.base = kTlsThreadPointer;
 //   - the registers, FCW and MXCSR as the entry ABI says.
 // The parent then steps it from syscall to syscall: exit(code) ends the run,
-// cap_enter returns 0 (no ring processing), any other number returns
+// cap_enter runs the ring model below, any other number returns
 // kSysErrUnknown without reaching Linux. A signal ends the run as a fault.
+//
+// The ring model (a stand-in for the kernel's ring dispatch, written from
+// docs/abi.md 1 and 5-9, so the runtime and the ring test programs can be
+// run before and besides QEMU): the ring is a shared memory object mapped
+// in both processes; the parent drives lib/ring's KernelRing over it, decodes
+// each SQE with lib/ring's decode_sqe, resolves capability ids in a lib/cap
+// CapTable, and performs:
+//   NOP                 0
+//   RELEASE             0, the slot's generation bumped
+//   RECV, RETURN        WrongInterface (only Console capabilities exist)
+//   CALL on a Console   transfers -> TransferFailed (a kernel capability
+//                       takes none); params copied in (process_vm_readv:
+//                       unmapped -> BadBuffer); the result buffer must be
+//                       writable (BadBuffer, before anything is performed);
+//                       framing checked (MalformedParams); the generated
+//                       Console::Server dispatch; results that do not fit
+//                       -> BufferTooSmall with aux = bytes needed;
+//                       exceptions -> ApplicationException(Truncated).
+// Console.write/writeLine accept at most 4096 bytes (invalidArgument
+// beyond, nothing written), like the kernel's.
 #include <elf.h>
 #include <signal.h>
 #include <sys/mman.h>
+#include <sys/uio.h>
 #include <sys/ptrace.h>
 #include <sys/user.h>
 #include <sys/wait.h>
@@ -44,6 +70,7 @@
 #include <fstream>
 #include <iterator>
 #include <optional>
+#include <regex>
 #include <string>
 #include <vector>
 
@@ -52,7 +79,13 @@
 #include "abi/ring.hpp"
 #include "abi/syscall.hpp"
 #include "lib/base/checked.hpp"
+#include "lib/cap/cap_table.hpp"
+#include "lib/capnp/capnp.hpp"
 #include "lib/elf/elf.hpp"
+#include "lib/ring/kernel_ring.hpp"
+#include "lib/ring/sqe_decoder.hpp"
+#include "lib/ring/transport_error.hpp"
+#include "schema/capos.capnp.hpp"
 
 namespace {
 
@@ -61,6 +94,9 @@ using namespace capos;
 struct Options {
     uint64_t pid = 1;
     bool capset = false;
+    std::vector<std::string> consoles;  // CapSet names of Console grants
+    std::vector<std::string> output;    // regexes the Console output must contain
+    std::vector<std::string> no_output; // ... must not contain
     std::string file;
     // Expectation.
     bool expect_exit = false;
@@ -100,12 +136,217 @@ bool parse_expect(const std::string& e, Options& o) {
     return false;
 }
 
+// ---- the ring model (the parent's stand-in for the kernel) ----
+
+// Copies between the parent and the traced child. False unless every byte
+// moved (an unmapped or, for writes, read-only page fails).
+bool read_child(pid_t pid, uint64_t addr, void* out, size_t len) {
+    size_t done = 0;
+    while (done < len) {
+        iovec local{static_cast<uint8_t*>(out) + done, len - done};
+        iovec remote{reinterpret_cast<void*>(addr + done), len - done};
+        ssize_t n = process_vm_readv(pid, &local, 1, &remote, 1, 0);
+        if (n <= 0) return false;
+        done += static_cast<size_t>(n);
+    }
+    return true;
+}
+
+bool write_child(pid_t pid, uint64_t addr, const void* in, size_t len) {
+    size_t done = 0;
+    while (done < len) {
+        iovec local{const_cast<uint8_t*>(static_cast<const uint8_t*>(in)) + done, len - done};
+        iovec remote{reinterpret_cast<void*>(addr + done), len - done};
+        ssize_t n = process_vm_writev(pid, &local, 1, &remote, 1, 0);
+        if (n <= 0) return false;
+        done += static_cast<size_t>(n);
+    }
+    return true;
+}
+
+// The kernel's Console, writing to stdout and keeping a copy.
+class ConsoleModel final : public schema::Console::Server {
+public:
+    static constexpr size_t kMaxBytes = 4096;
+    using Server::dispatch;
+    std::string output;
+
+private:
+    Result<void> write(schema::Console::WriteParams::Reader params,
+                       schema::Console::WriteResults::Builder) override {
+        auto data = TRY(params.data());
+        if (data.size() > kMaxBytes) return Error::InvalidArgument;
+        emit(reinterpret_cast<const char*>(data.data()), data.size());
+        return {};
+    }
+    Result<void> write_line(schema::Console::WriteLineParams::Reader params,
+                            schema::Console::WriteLineResults::Builder) override {
+        StringView text = TRY(params.text());
+        if (text.size() > kMaxBytes) return Error::InvalidArgument;
+        emit(text.data(), text.size());
+        emit("\n", 1);
+        return {};
+    }
+    void emit(const char* p, size_t n) {
+        output.append(p, n);
+        std::fwrite(p, 1, n, stdout);
+        std::fflush(stdout);
+    }
+};
+
+class RingModel {
+public:
+    static constexpr uint32_t kSlots = 64;
+    // The kernel-side scratch for a reply (results or CapException).
+    static constexpr size_t kScratchWords = 8192;
+
+    // Creates the shared ring object and resets it, and installs one
+    // Console capability per name. False on a setup error.
+    bool init(const std::vector<std::string>& consoles) {
+        fd_ = memfd_create("capos-ring", 0);
+        if (fd_ < 0) return false;
+        geometry_bytes_ = align_up(uint64_t{abi::ring_bytes(abi::kDefaultSqEntries,
+                                                            abi::kDefaultCqEntries)},
+                                   uint64_t{abi::kPageSize});
+        if (ftruncate(fd_, static_cast<off_t>(geometry_bytes_)) != 0) return false;
+        void* m = mmap(nullptr, geometry_bytes_, PROT_READ | PROT_WRITE, MAP_SHARED, fd_, 0);
+        if (m == MAP_FAILED) return false;
+        auto made = ring::KernelRing<>::create(m, geometry_bytes_,
+                                               ring::RingGeometry::default_geometry());
+        if (!made) return false;
+        ring_.emplace(made.value());
+        ring_->reset();
+        if (!table_.init(slots_)) return false;
+        for (const std::string& name : consoles) {
+            auto id = table_.insert(&console_, schema::Console::kInterfaceId);
+            if (!id) return false;
+            abi::CapSetEntry e{};
+            e.interface_id = schema::Console::kInterfaceId;
+            e.cap_id = id.value();
+            e.name_len = static_cast<uint8_t>(name.size());
+            std::memcpy(e.name, name.data(), name.size());
+            capset_.push_back(e);
+        }
+        return true;
+    }
+
+    int fd() const { return fd_; }
+    uint64_t ring_bytes() const { return geometry_bytes_; }
+    const std::vector<abi::CapSetEntry>& capset() const { return capset_; }
+    const std::string& console_output() const { return console_.output; }
+
+    // One cap_enter: a pass over the SQ, then the CQEs available. Every
+    // operation completes at once, so there is never anything to wait for.
+    uint64_t cap_enter(pid_t pid) {
+        ring_->begin_pass();
+        abi::Sqe sqe;
+        while (ring_->next(&sqe) == ring::NextResult::Sqe) {
+            abi::Cqe cqe = perform(pid, sqe);
+            cqe.user_data = sqe.user_data;
+            (void)ring_->post(cqe);  // a reservation is held: fails only on a
+                                     // corrupted cq_head, then it is counted
+        }
+        ring_->end_pass();
+        return ring_->cq_ready();
+    }
+
+private:
+    static abi::Cqe error_cqe(Error e, uint32_t aux = 0) {
+        abi::Cqe c{};
+        c.result = ring::transport_result(e);
+        c.aux = aux;
+        return c;
+    }
+
+    abi::Cqe perform(pid_t pid, const abi::Sqe& raw) {
+        auto decoded = ring::decode_sqe(raw);
+        if (!decoded) return error_cqe(decoded.error());
+        const ring::DecodedSqe& d = decoded.value();
+        switch (d.opcode) {
+        case abi::Opcode::Nop: return abi::Cqe{};
+        case abi::Opcode::Release: {
+            auto r = table_.release(d.cap_id);
+            if (!r) return error_cqe(r.error());
+            return abi::Cqe{};
+        }
+        case abi::Opcode::Recv:
+        case abi::Opcode::Return: {
+            auto r = table_.resolve(d.cap_id);
+            if (!r) return error_cqe(r.error());
+            return error_cqe(Error::CapWrongInterface);
+        }
+        case abi::Opcode::Call: return call(pid, d);
+        default: return error_cqe(Error::RingBadOpcode);
+        }
+    }
+
+    abi::Cqe call(pid_t pid, const ring::DecodedSqe& d) {
+        auto r = table_.resolve(d.cap_id);
+        if (!r) return error_cqe(r.error());
+        ConsoleModel* target = *r.value().object;
+        if (d.xfer_count > 0) return error_cqe(Error::RingBadTransfer);
+
+        std::vector<uint8_t> params(d.params.len);
+        if (!read_child(pid, d.params.addr, params.data(), params.size()))
+            return error_cqe(Error::RingBadBuffer);
+        std::vector<uint8_t> probe(d.result.len);
+        if (!read_child(pid, d.result.addr, probe.data(), probe.size()) ||
+            !write_child(pid, d.result.addr, probe.data(), probe.size()))
+            return error_cqe(Error::RingBadBuffer);
+        {
+            capnp::MessageReader framing(params);
+            if (!framing.status()) return error_cqe(Error::Malformed);
+        }
+
+        std::vector<capnp::Word> scratch(kScratchWords);
+        auto reply = target->dispatch(d.method, params, scratch);
+        if (!reply) return error_cqe(reply.error());
+        const rpc::Reply& rep = reply.value();
+        const auto* bytes = reinterpret_cast<const uint8_t*>(scratch.data());
+        if (!rep.exception) {
+            if (rep.bytes > d.result.len) return error_cqe(Error::RingBufferTooSmall, rep.bytes);
+            if (!write_child(pid, d.result.addr, bytes, rep.bytes))
+                return error_cqe(Error::RingBadBuffer);
+            abi::Cqe c{};
+            c.result = static_cast<int32_t>(rep.bytes);
+            return c;
+        }
+        if (rep.bytes <= d.result.len) {
+            if (!write_child(pid, d.result.addr, bytes, rep.bytes))
+                return error_cqe(Error::RingBadBuffer);
+            return error_cqe(Error::CapException, rep.bytes);
+        }
+        // Shorten the message to fit, keeping the type.
+        capnp::MessageReader full(std::span<const uint8_t>(bytes, rep.bytes));
+        auto ex = rpc::read_exception(full);
+        abi::Cqe c{};
+        c.result = abi::to_result(abi::TransportError::ApplicationExceptionTruncated);
+        if (!ex) return c;
+        std::vector<capnp::Word> small(d.result.len / capnp::kBytesPerWord);
+        auto shortened = rpc::write_exception(small, ex.value().kind, ex.value().message);
+        if (!shortened) return c;
+        if (!write_child(pid, d.result.addr, small.data(), shortened.value().bytes))
+            return error_cqe(Error::RingBadBuffer);
+        c.aux = shortened.value().bytes;
+        return c;
+    }
+
+    int fd_ = -1;
+    uint64_t geometry_bytes_ = 0;
+    std::optional<ring::KernelRing<>> ring_;
+    cap::Slot<ConsoleModel*> slots_[kSlots];
+    cap::CapTable<ConsoleModel*> table_;
+    ConsoleModel console_;
+    std::vector<abi::CapSetEntry> capset_;
+};
+
 // ---- the child: build the capOS address space, then stop ----
 
 struct ChildPlan {
     const std::vector<uint8_t>* bytes;
     const elf::ElfImage* image;
     bool capset;
+    const RingModel* model;
 };
 const ChildPlan* g_plan;
 
@@ -139,17 +380,12 @@ void build_address_space() {
     map_fixed(abi::kStackRegionBase, abi::kStackBottom - abi::kStackRegionBase, PROT_NONE);
     map_fixed(abi::kStackBottom, abi::kStackBytes, PROT_READ | PROT_WRITE);
 
-    auto* ring = static_cast<abi::RingHeader*>(
-        map_fixed(abi::kRingAddress, abi::kRingWindowBytes, PROT_READ | PROT_WRITE));
-    ring->magic = abi::kRingMagic;
-    ring->version = abi::kRingVersion;
-    ring->sq_entries = abi::kDefaultSqEntries;
-    ring->cq_entries = abi::kDefaultCqEntries;
-    ring->sq_mask = abi::kDefaultSqEntries - 1;
-    ring->cq_mask = abi::kDefaultCqEntries - 1;
-    ring->sq_offset = abi::ring_sq_offset();
-    ring->cq_offset = abi::ring_cq_offset(abi::kDefaultSqEntries);
-    ring->ring_bytes = abi::ring_bytes(abi::kDefaultSqEntries, abi::kDefaultCqEntries);
+    // The ring object, already reset by the parent (as the kernel does at
+    // spawn); the rest of the 64 KiB window stays unmapped.
+    if (mmap(reinterpret_cast<void*>(abi::kRingAddress), plan.model->ring_bytes(),
+             PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED, plan.model->fd(),
+             0) == MAP_FAILED)
+        die("mmap ring");
 
     if (plan.capset) {
         auto* cs = static_cast<abi::CapSetHeader*>(
@@ -157,7 +393,9 @@ void build_address_space() {
         cs->magic = abi::kCapSetMagic;
         cs->version = abi::kCapSetVersion;
         cs->entry_bytes = sizeof(abi::CapSetEntry);
-        cs->count = 0;
+        const auto& entries = plan.model->capset();
+        cs->count = static_cast<uint32_t>(entries.size());
+        std::memcpy(cs + 1, entries.data(), entries.size() * sizeof(abi::CapSetEntry));
         if (mprotect(cs, abi::kCapSetBytes, PROT_READ) != 0) die("mprotect");
     }
 
@@ -204,7 +442,7 @@ struct Outcome {
     std::string error;  // the emulation broke
 };
 
-Outcome supervise(pid_t pid, const elf::ElfImage& image, const Options& o) {
+Outcome supervise(pid_t pid, const elf::ElfImage& image, const Options& o, RingModel& model) {
     Outcome out;
     int status;
     if (waitpid(pid, &status, 0) != pid) die("waitpid");
@@ -262,7 +500,7 @@ Outcome supervise(pid_t pid, const elf::ElfImage& image, const Options& o) {
                     return out;
                 }
                 pending_result = nr == abi::kSysCapEnter
-                                     ? 0
+                                     ? model.cap_enter(pid)
                                      : static_cast<uint64_t>(abi::kSysErrUnknown);
                 regs.orig_rax = ~0ull;  // Linux skips the call
                 if (ptrace(PTRACE_SETREGS, pid, nullptr, &regs) != 0) die("PTRACE_SETREGS");
@@ -296,12 +534,21 @@ int main(int argc, char** argv) {
             o.pid = std::strtoull(argv[++i], nullptr, 0);
         } else if (a == "--capset") {
             o.capset = true;
+        } else if (a == "--console" && i + 1 < argc) {
+            o.consoles.push_back(argv[++i]);
+            o.capset = true;
+        } else if (a == "--output" && i + 1 < argc) {
+            o.output.push_back(argv[++i]);
+        } else if (a == "--no-output" && i + 1 < argc) {
+            o.no_output.push_back(argv[++i]);
         } else {
             pos.push_back(a);
         }
     }
     if (pos.size() != 2 || !parse_expect(pos[1], o)) {
-        std::fprintf(stderr, "usage: %s [--pid N] [--capset] FILE exit=N|signal=NAME[@ADDR]\n",
+        std::fprintf(stderr,
+                     "usage: %s [--pid N] [--capset] [--console NAME]... [--output REGEX]... "
+                     "[--no-output REGEX]... FILE exit=N|signal=NAME[@ADDR]\n",
                      argv[0]);
         return 2;
     }
@@ -322,12 +569,21 @@ int main(int argc, char** argv) {
     }
     const elf::ElfImage& image = parsed.value();
 
+    for (const std::string& name : o.consoles) {
+        if (name.empty() || name.size() > abi::kCapSetNameMax) {
+            std::fprintf(stderr, "user_run: bad CapSet name '%s'\n", name.c_str());
+            return 2;
+        }
+    }
+    static RingModel model;
+    if (!model.init(o.consoles)) die("ring model setup");
+
     std::fflush(nullptr);
-    ChildPlan plan{&bytes, &image, o.capset};
+    ChildPlan plan{&bytes, &image, o.capset, &model};
     pid_t pid = fork();
     if (pid < 0) die("fork");
     if (pid == 0) child(plan);
-    Outcome out = supervise(pid, image, o);
+    Outcome out = supervise(pid, image, o, model);
 
     if (!out.error.empty()) {
         std::fprintf(stderr, "FAIL %s: %s\n", o.file.c_str(), out.error.c_str());
@@ -346,6 +602,20 @@ int main(int argc, char** argv) {
     char addr[32];
     std::snprintf(addr, sizeof(addr), "%#llx", static_cast<unsigned long long>(out.fault_addr));
     if (!out.exited) got = std::string("signal=") + sigabbrev_np(out.signal) + "@" + addr;
+    const std::string& console = model.console_output();
+    for (const std::string& rx : o.output) {
+        if (!std::regex_search(console, std::regex(rx))) {
+            std::printf("FAIL %s: the Console output has no match for /%s/\n", o.file.c_str(),
+                        rx.c_str());
+            ok = false;
+        }
+    }
+    for (const std::string& rx : o.no_output) {
+        if (std::regex_search(console, std::regex(rx))) {
+            std::printf("FAIL %s: the Console output matches /%s/\n", o.file.c_str(), rx.c_str());
+            ok = false;
+        }
+    }
     std::printf("%s %s: %s (pid %llu%s)\n", ok ? "ok" : "FAIL", o.file.c_str(), got.c_str(),
                 static_cast<unsigned long long>(o.pid), o.capset ? ", capset" : "");
     return ok ? 0 : 1;
