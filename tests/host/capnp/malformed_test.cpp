@@ -26,8 +26,6 @@ namespace w = capos::capnp::wire;
 
 namespace {
 
-constexpr Word kNull = 0;
-
 // Asserts that `expr` (a Result) failed with `err`.
 #define EXPECT_CAPNP_ERROR(expr, err)                                         \
     do {                                                                      \
