@@ -36,16 +36,22 @@
 //  18 a result buffer too small for the (empty-struct) results
 //     -> BufferTooSmall with aux = the size of that results message; the
 //     call ran (its line is printed)
-//  19 invalid segment tables (too short, 2^32 segments, a segment past
-//     the end, 1,000 segments) -> MalformedParams
-//  20 a bad pointer inside valid framing (text out of bounds, root out of
-//     bounds, a struct where text is expected) -> raised invalidArgument
-//  21 far pointers: landing pad offset 2^29-1, a missing segment, a
-//     double-far whose pad points out, a two-segment message whose pad
-//     points back before its segment -> raised invalidArgument
+//  19 a buffer that is not a Cap'n Proto message: invalid segment tables
+//     (too short, 2^32 segments, a segment past the end, 1,000 segments)
+//     or no usable root struct (out of bounds, at offset -2^29, a far
+//     pointer to offset 2^29-1, to a missing segment or to itself, no
+//     root word) -> MalformedParams (the kernel checks the framing and the
+//     root before the capability sees the message)
+//  20 bad text pointers in an otherwise valid message (out of bounds, a
+//     struct, no NUL, a list of words) -> raised invalidArgument
+//  21 far pointers as the text: landing pad offset 2^29-1, a missing
+//     segment, a double-far whose pad points out, a two-segment message
+//     whose pad points before its segment, a pad that is the pointer
+//     itself, a double-far whose pad starts with another double-far
+//     -> raised invalidArgument
 //  22 huge list counts: a 2^29-1 byte text, an inline-composite list of
 //     2^29-1 words -> raised invalidArgument
-//  23 offsets that underflow: a root struct at offset -2^29, a text at -2
+//  23 offsets that underflow: a text at -2^29, a text before the segment
 //     -> raised invalidArgument
 //  24 zero-sized element amplification: 2^29-1 Void elements, 2^30-1
 //     zero-sized structs, as Text and as Data -> raised invalidArgument
@@ -348,7 +354,7 @@ int capos_main(const rt::StartInfo& info) {
         g_verdict.add(c, 18);
     }
     {  // 19
-        Check c(kProg, 19, "invalid segment tables -> MalformedParams");
+        Check c(kProg, 19, "invalid framing or root pointer -> MalformedParams");
         static capnp::Word m[8];
         m[0] = segment_table_1(1);
         check_malformed(c, bytes_of(m).first(4), "4 bytes");
@@ -359,38 +365,60 @@ int capos_main(const rt::StartInfo& info) {
         check_malformed(c, bytes_of(std::span(m, 4)), "segment past the end");
         m[0] = 999;  // 1,000 segments, a table far longer than the message
         check_malformed(c, bytes_of(std::span(m, 8)), "1000 segments");
+        capnp::Word a[] = {segment_table_1(2), struct_ptr(100, 0, 1), 0};
+        check_malformed(c, bytes_of(a), "root out of bounds");
+        capnp::Word b[] = {segment_table_1(2), struct_ptr(-(1 << 29), 0, 1), 0};
+        check_malformed(c, bytes_of(b), "root at -2^29");
+        capnp::Word d[] = {segment_table_1(2), far_ptr(false, 0x1FFF'FFFF, 0), 0};
+        check_malformed(c, bytes_of(d), "root far pad offset 2^29-1");
+        capnp::Word e[] = {segment_table_1(2), far_ptr(false, 0, 7), 0};
+        check_malformed(c, bytes_of(e), "root far to a missing segment");
+        capnp::Word f[] = {segment_table_1(1), far_ptr(false, 0, 0)};
+        check_malformed(c, bytes_of(f), "root far pad loop");
+        capnp::Word g[] = {segment_table_1(1), 0};
+        check_malformed(c, bytes_of(std::span(g, 1)), "no root pointer");
         g_verdict.add(c, 19);
     }
     {  // 20
-        Check c(kProg, 20, "bad pointers in valid framing -> raised invalidArgument");
+        Check c(kProg, 20, "bad text pointers in a valid message -> raised invalidArgument");
         capnp::Word a[] = {segment_table_1(3), struct_ptr(0, 0, 1),
                            list_ptr(0, capnp::ElementSize::Byte, 1000), 0};
         check_raised(c, a, EK::InvalidArgument, "text out of bounds");
-        capnp::Word b[] = {segment_table_1(2), struct_ptr(100, 0, 1), 0};
-        check_raised(c, b, EK::InvalidArgument, "root out of bounds");
         capnp::Word d[] = {segment_table_1(3), struct_ptr(0, 0, 1), struct_ptr(0, 1, 0), 0};
         check_raised(c, d, EK::InvalidArgument, "struct as text");
         capnp::Word e[] = {segment_table_1(3), struct_ptr(0, 0, 1),
                            list_ptr(0, capnp::ElementSize::Byte, 8), 0x4142'4344'4546'4748};
         check_raised(c, e, EK::InvalidArgument, "text without NUL");
+        capnp::Word f[] = {segment_table_1(3), struct_ptr(0, 0, 1),
+                           list_ptr(0, capnp::ElementSize::EightBytes, 1), 0};
+        check_raised(c, f, EK::InvalidArgument, "words as text");
         g_verdict.add(c, 20);
     }
     {  // 21
+        // The root struct (word 1 of the segment) is fine; its one pointer,
+        // the text, is at segment word 1.
         Check c(kProg, 21, "hostile far pointers -> raised invalidArgument");
-        capnp::Word a[] = {segment_table_1(2), far_ptr(false, 0x1FFF'FFFF, 0), 0};
+        capnp::Word a[] = {segment_table_1(3), struct_ptr(0, 0, 1),
+                           far_ptr(false, 0x1FFF'FFFF, 0), 0};
         check_raised(c, a, EK::InvalidArgument, "pad offset 2^29-1");
-        capnp::Word b[] = {segment_table_1(2), far_ptr(false, 0, 7), 0};
+        capnp::Word b[] = {segment_table_1(3), struct_ptr(0, 0, 1), far_ptr(false, 0, 7), 0};
         check_raised(c, b, EK::InvalidArgument, "missing segment");
-        capnp::Word d[] = {segment_table_1(4), far_ptr(true, 1, 0), far_ptr(false, 0x1FFF'FFF0, 0),
-                           struct_ptr(0, 0, 1), 0};
-        check_raised(c, d, EK::InvalidArgument, "double-far out");
-        // Two segments: [root far -> seg 1 pad] [pad: struct at offset -8].
-        capnp::Word e[] = {uint64_t{1} | (uint64_t{1} << 32), uint64_t{1},
-                           far_ptr(false, 0, 1), struct_ptr(-8, 0, 1)};
+        capnp::Word d[] = {segment_table_1(5), struct_ptr(0, 0, 1), far_ptr(true, 2, 0),
+                           far_ptr(false, 0x1FFF'FFF0, 0),
+                           list_ptr(0, capnp::ElementSize::Byte, 1), 0};
+        check_raised(c, d, EK::InvalidArgument, "double-far pad out");
+        // Two segments: [root, text: far -> seg 1 word 0] [pad: bytes at -8].
+        capnp::Word e[] = {uint64_t{1} | (uint64_t{2} << 32), uint64_t{1},
+                           struct_ptr(0, 0, 1), far_ptr(false, 0, 1),
+                           list_ptr(-8, capnp::ElementSize::Byte, 4)};
         check_raised(c, e, EK::InvalidArgument, "pad points before its segment");
-        // A far pointer whose pad is itself: a landing-pad loop.
-        capnp::Word f[] = {segment_table_1(1), far_ptr(false, 0, 0)};
+        // The text pointer is a far pointer whose pad is itself.
+        capnp::Word f[] = {segment_table_1(2), struct_ptr(0, 0, 1), far_ptr(false, 1, 0)};
         check_raised(c, f, EK::InvalidArgument, "pad loop");
+        // A double-far whose pad starts with another double-far.
+        capnp::Word g[] = {segment_table_1(4), struct_ptr(0, 0, 1), far_ptr(true, 2, 0),
+                           far_ptr(true, 2, 0), list_ptr(0, capnp::ElementSize::Byte, 1)};
+        check_raised(c, g, EK::InvalidArgument, "double-far pad of a double-far");
         g_verdict.add(c, 21);
     }
     {  // 22
@@ -407,8 +435,9 @@ int capos_main(const rt::StartInfo& info) {
     }
     {  // 23
         Check c(kProg, 23, "offsets that underflow -> raised invalidArgument");
-        capnp::Word a[] = {segment_table_1(2), struct_ptr(-(1 << 29), 0, 1), 0};
-        check_raised(c, a, EK::InvalidArgument, "root at -2^29");
+        capnp::Word a[] = {segment_table_1(2), struct_ptr(0, 0, 1),
+                           list_ptr(-(1 << 29), capnp::ElementSize::Byte, 8)};
+        check_raised(c, a, EK::InvalidArgument, "text at -2^29");
         capnp::Word b[] = {segment_table_1(2), struct_ptr(0, 0, 1),
                            list_ptr(-3, capnp::ElementSize::Byte, 8)};
         check_raised(c, b, EK::InvalidArgument, "text before the segment");

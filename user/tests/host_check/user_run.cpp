@@ -46,7 +46,8 @@
 //                       takes none); params copied in (process_vm_readv:
 //                       unmapped -> BadBuffer); the result buffer must be
 //                       writable (BadBuffer, before anything is performed);
-//                       framing checked (MalformedParams); the generated
+//                       framing and root struct checked
+//                       (MalformedParams); the generated
 //                       Console::Server dispatch; results that do not fit
 //                       -> BufferTooSmall with aux = bytes needed;
 //                       exceptions -> ApplicationException(Truncated).
@@ -295,7 +296,7 @@ private:
             return error_cqe(Error::RingBadBuffer);
         {
             capnp::MessageReader framing(params);
-            if (!framing.status()) return error_cqe(Error::Malformed);
+            if (!framing.root()) return error_cqe(Error::Malformed);
         }
 
         std::vector<capnp::Word> scratch(kScratchWords);
