@@ -71,10 +71,11 @@ inline constexpr int kExitStdThrow = 253;      // a std::__throw_* helper or abo
 // string; it is only seen by the hook.
 [[noreturn]] void panic(const char* msg, int code = kExitPanic);
 
-// The panic hook: where a panic message goes. There is no Console yet, so by
-// default nothing is printed; the runtime's Console client will install a
-// hook that writes the message through the ring. The hook must not
-// allocate and must return (panic exits after it). Returns the previous hook.
+// The panic hook: where a panic message goes. By default nothing is
+// printed; programs that link the Console client (user/rt/console.hpp) start
+// with a hook that writes the message through their Console, if they hold
+// one. The hook must not allocate and must return (panic exits after it).
+// Returns the previous hook.
 using PanicHook = void (*)(const char* msg, int code);
 PanicHook set_panic_hook(PanicHook hook);
 
