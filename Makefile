@@ -11,8 +11,8 @@ QEMU_FLAGS := -accel tcg -m 256M -no-reboot -display none -serial mon:stdio \
 QEMU_OK := status=$$?; [ $$status -eq 0 ] || [ $$status -eq 33 ] || { echo "qemu: exit status $$status"; exit $$status; }
 
 .DEFAULT_GOAL := all
-.PHONY: all deps configure build check check-host check-qemu check-fuzz run run-uefi \
-        run-pvh clean help
+.PHONY: all deps configure build check check-host check-qemu run run-uefi \
+        run-pvh fuzz fuzz-smoke bench-capnp check-model clean help
 
 help: ## List the targets
 	@grep -hE '^[a-zA-Z0-9_-]+:.*## ' $(MAKEFILE_LIST) | \
@@ -47,11 +47,20 @@ check: all ## Run every test: host, model, fuzz smoke and QEMU scenarios
 check-host: all ## Run only the host unit/property tests (ASan+UBSan)
 	ctest --test-dir $(BUILD) --output-on-failure -j $(JOBS) -L host
 
-check-fuzz: all ## Run only the fuzz smoke runs
-	ctest --test-dir $(BUILD) --output-on-failure -j $(JOBS) -L fuzz
+check-model: all ## Run only the model checks (bounded exhaustive, interleavings)
+	ctest --test-dir $(BUILD) --output-on-failure -j $(JOBS) -L model
 
 check-qemu: all ## Run only the QEMU scenarios
 	ctest --test-dir $(BUILD) --output-on-failure -j $(JOBS) -L qemu
+
+fuzz-smoke: all ## Short libFuzzer runs of every target (part of make check)
+	ctest --test-dir $(BUILD) --output-on-failure -j $(JOBS) -L fuzz
+
+fuzz: all ## Long libFuzzer runs: FUZZ_SECONDS (default 600) per target
+	./tools/fuzz.sh $(BUILD) $(or $(FUZZ_SECONDS),600)
+
+bench-capnp: all ## Benchmark lib/capnp against libcapnp (prints ours/libcapnp ratios)
+	$(CMAKE) --build $(BUILD) --target bench-capnp
 
 clean: ## Remove the build tree
 	rm -rf $(BUILD)

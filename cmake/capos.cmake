@@ -109,8 +109,7 @@ endfunction()
 # capos_fuzz_target(NAME SOURCES... LIBS libs... [CORPUS dir] [RUNS n]):
 # in the fuzz sub-build, a libFuzzer binary; in the main build, a CTest
 # smoke test fuzz.NAME (label "fuzz") that runs it for RUNS inputs over the
-# seed corpus, and a `make fuzz` long-run entry.
-set(CAPOS_FUZZ_TARGETS "" CACHE INTERNAL "")
+# seed corpus. `make fuzz` (tools/fuzz.sh) runs every target for longer.
 function(capos_fuzz_target name)
     cmake_parse_arguments(F "" "CORPUS;RUNS" "SOURCES;LIBS" ${ARGN})
     if(NOT F_RUNS)
@@ -125,12 +124,15 @@ function(capos_fuzz_target name)
         file(RELATIVE_PATH rel ${CMAKE_BINARY_DIR} ${CMAKE_CURRENT_BINARY_DIR})
         set(exe ${CMAKE_BINARY_DIR}/fuzz/${rel}/fuzz_${name})
         set(args -runs=${F_RUNS} -seed=1 -max_len=4096)
-        set(corpus "")
+        # libFuzzer writes new inputs into its first corpus folder: give it a
+        # scratch folder in the build tree, then the seeds (read only).
+        set(scratch ${CMAKE_BINARY_DIR}/fuzz-corpus/${name})
+        file(MAKE_DIRECTORY ${scratch})
+        set(corpus ${scratch})
         if(F_CORPUS)
-            set(corpus ${F_CORPUS})
+            list(APPEND corpus ${F_CORPUS})
         endif()
         add_test(NAME fuzz.${name} COMMAND ${exe} ${args} ${corpus})
         set_tests_properties(fuzz.${name} PROPERTIES LABELS fuzz TIMEOUT 900)
-        set(CAPOS_FUZZ_TARGETS "${CAPOS_FUZZ_TARGETS};${name}=${exe}=${corpus}" CACHE INTERNAL "")
     endif()
 endfunction()

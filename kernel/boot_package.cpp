@@ -2,7 +2,9 @@
 
 #include <new>
 
+#include "kernel/cap/console.hpp"
 #include "kernel/log.hpp"
+#include "kernel/proc/process.hpp"
 #include "lib/capnp/reader.hpp"
 #include "schema/boot_package.hpp"
 #include "schema/capos.capnp.hpp"
@@ -69,6 +71,41 @@ Result<void> boot_package_service(size_t i, StringView* name, std::span<const ui
         }
     }
     return Error::NotFound;
+}
+
+Result<size_t> boot_package_kernel_grants(size_t i, InitialCap* out, size_t max) {
+    if (i >= boot_package_service_count()) return Error::OutOfRange;
+    auto s = g_services[static_cast<uint32_t>(i)];
+    StringView service = TRY(s.name());
+    auto grants = TRY(s.grants());
+    size_t n = 0;
+    for (uint32_t g = 0; g < grants.size(); ++g) {
+        auto grant = grants[g];
+        StringView name = TRY(grant.name());
+        auto source = grant.source();
+        if (!source.is_kernel()) {
+            log::error("service '{}': grant '{}': only kernel sources are supported before init", service, name);
+            continue;
+        }
+        CapObject* obj = nullptr;
+        switch (source.kernel()) {
+        case schema::KernelCap::Console: obj = &ConsoleCap::instance(); break;
+        default: break;
+        }
+        if (!obj) {
+            log::error("service '{}': grant '{}': kernel capability {} is not available yet", service, name,
+                       static_cast<uint16_t>(source.kernel()));
+            continue;
+        }
+        if (obj->interface_id() != grant.interface_id()) {
+            log::error("service '{}': grant '{}': interface {:#x} does not match its source", service, name,
+                       grant.interface_id());
+            return Error::InvalidArgument;
+        }
+        if (n == max) return Error::LimitExceeded;
+        out[n++] = InitialCap{name, obj};
+    }
+    return n;
 }
 
 }  // namespace capos

@@ -12,6 +12,8 @@
 
 namespace capos {
 
+struct InitialCap;
+
 // Validates the package header and the manifest's root, and logs its
 // services. `why` names the problem on failure.
 Result<void> boot_package_open(std::span<const uint8_t> image, const char** why);
@@ -20,5 +22,11 @@ size_t boot_package_service_count();
 // Service i: its name and its binary's ELF bytes. NotFound when the binary
 // named by the service is not in the package.
 Result<void> boot_package_service(size_t i, StringView* name, std::span<const uint8_t>* elf);
+
+// Grants of service i that the kernel can satisfy itself (kernel sources),
+// as CapSet entries in manifest order. A grant the kernel cannot satisfy
+// yet is logged and skipped; a grant whose interface does not match its
+// source is refused (InvalidArgument). Returns the number written.
+Result<size_t> boot_package_kernel_grants(size_t i, struct InitialCap* out, size_t max);
 
 }  // namespace capos

@@ -76,8 +76,15 @@ void run_services() {
             log::error("service {}: cannot start: {}", i, found.error());
             continue;
         }
+        InitialCap caps[abi::kCapSetMaxEntries];
+        auto ncaps = boot_package_kernel_grants(i, caps, abi::kCapSetMaxEntries);
+        if (!ncaps.ok()) {
+            log::error("service '{}': grants refused: {}", name, ncaps.error());
+            continue;
+        }
         elf::Rejection why;
-        auto p = process_create(name, elf.data(), elf.size(), &why);
+        auto p = process_create(name, elf.data(), elf.size(), &why,
+                                std::span<const InitialCap>(caps, ncaps.value()));
         if (!p.ok()) {
             log::error("service '{}': binary refused: {} ({})", name, why.empty() ? error_name(p.error()) : why.c_str(),
                        p.error());
@@ -88,6 +95,8 @@ void run_services() {
         int64_t code = run_process(p.value());
         log::info("service '{}' (pid {}) exited with code {}", name, pid, code);
     }
+    log::info("services done: frames free {} heap bytes {} allocations {}", frames().free_frames(),
+              kheap().live_bytes(), kheap().live_allocations());
 }
 
 // `cycles=N`: start and end the first service N times; the counters must
@@ -103,7 +112,10 @@ void run_cycles(uint64_t n) {
               kheap().live_bytes(), kheap().live_allocations());
     uint64_t ok = 0;
     for (uint64_t i = 0; i < n; ++i) {
-        auto p = process_create(name, elf.data(), elf.size(), nullptr);
+        InitialCap caps[abi::kCapSetMaxEntries];
+        auto ncaps = boot_package_kernel_grants(0, caps, abi::kCapSetMaxEntries);
+        auto p = process_create(name, elf.data(), elf.size(), nullptr,
+                                std::span<const InitialCap>(caps, ncaps.ok() ? ncaps.value() : 0));
         if (!p.ok()) {
             log::error("cycles: start {} failed: {}", i, p.error());
             break;

@@ -151,6 +151,30 @@ Result<void> AddressSpace::map_anonymous(uint64_t va, uint64_t pages, paging::At
     return {};
 }
 
+Result<void> AddressSpace::map_frames(uint64_t va, uint64_t phys, uint64_t pages, paging::Attributes attrs) {
+    attrs.user = true;
+    for (uint64_t i = 0; i < pages; ++i) {
+        auto r = table_.map(va + i * paging::kPageSize, phys + i * paging::kPageSize, paging::PageSize::Size4K, attrs);
+        if (!r.ok()) {
+            for (uint64_t j = 0; j < i; ++j) (void)table_.unmap(va + j * paging::kPageSize);
+            return r.error();
+        }
+    }
+    return {};
+}
+
+bool AddressSpace::user_range_mapped(uint64_t va, uint64_t len, bool writable) const {
+    if (len == 0) return true;
+    uint64_t end;
+    if (__builtin_add_overflow(va, len, &end)) return false;
+    for (uint64_t page = align_down(va, paging::kPageSize); page < end; page += paging::kPageSize) {
+        auto t = table_.translate(page);
+        if (!t.ok() || !t.value().mapping.attrs.user) return false;
+        if (writable && !t.value().mapping.attrs.writable) return false;
+    }
+    return true;
+}
+
 Result<uint8_t*> AddressSpace::backing(uint64_t va) const {
     auto t = TRY(table_.translate(va));
     return static_cast<uint8_t*>(phys_to_virt(t.phys));

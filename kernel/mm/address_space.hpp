@@ -42,6 +42,13 @@ public:
     // Maps `pages` fresh zeroed frames at va with the given attributes
     // (user is implied). All or nothing.
     Result<void> map_anonymous(uint64_t va, uint64_t pages, paging::Attributes attrs);
+    // Maps `pages` existing frames [phys, ...) at va (user is implied). The
+    // address space owns them from now on: teardown frees them. On failure
+    // nothing is mapped and the caller still owns the frames.
+    Result<void> map_frames(uint64_t va, uint64_t phys, uint64_t pages, paging::Attributes attrs);
+    // True when every page of [va, va+len) is mapped for the user (and
+    // writable, if asked). Lets a handler refuse a buffer before it acts.
+    bool user_range_mapped(uint64_t va, uint64_t len, bool writable) const;
     // Direct-map pointer to the byte backing user address va (for loading).
     Result<uint8_t*> backing(uint64_t va) const;
 

@@ -23,8 +23,62 @@ constinit Process* g_current = nullptr;
 constinit arch::KernelContext g_kernel_ctx{};
 
 void destroy(Process* p) {
-    delete p->aspace;
+    if (p->cap_slots) {
+        p->caps.release_all([](CapObject* o) { o->release(); });
+        delete[] p->cap_slots;
+    }
+    delete p->aspace;  // frees the ring, CapSet, image and stack frames
     delete p;
+}
+
+// The ring: physically contiguous frames, zeroed and initialised through
+// the direct map, mapped read-write (never executable) for the process.
+Result<void> setup_ring(Process& p) {
+    auto geometry = ring::RingGeometry::default_geometry();
+    uint64_t pages = align_up<uint64_t>(geometry.bytes(), abi::kPageSize) / abi::kPageSize;
+    uint64_t phys = TRY(frames().alloc_contiguous(pages));
+    auto mapped = p.aspace->map_frames(abi::kRingAddress, phys, pages, {.writable = true});
+    if (!mapped.ok()) {
+        (void)frames().free_contiguous(phys, pages);
+        return mapped.error();
+    }
+    void* kva = phys_to_virt(phys);
+    __builtin_memset(kva, 0, pages * abi::kPageSize);
+    auto r = TRY(ring::KernelRing<>::create(kva, pages * abi::kPageSize, geometry));
+    p.ring.emplace(r);
+    p.ring->reset();
+    return {};
+}
+
+// The CapSet page: the initial capabilities, in order, read-only for the process.
+Result<void> setup_capset(Process& p, std::span<const InitialCap> caps) {
+    if (caps.size() > abi::kCapSetMaxEntries) return Error::LimitExceeded;
+    uint64_t phys = TRY(frames().alloc());
+    auto mapped = p.aspace->map_frames(abi::kCapSetAddress, phys, 1, {});
+    if (!mapped.ok()) {
+        (void)frames().free(phys);
+        return mapped.error();
+    }
+    auto* page = static_cast<uint8_t*>(phys_to_virt(phys));
+    __builtin_memset(page, 0, abi::kPageSize);
+    auto* h = reinterpret_cast<abi::CapSetHeader*>(page);
+    auto* entries = reinterpret_cast<abi::CapSetEntry*>(page + sizeof(abi::CapSetHeader));
+    for (size_t i = 0; i < caps.size(); ++i) {
+        const InitialCap& c = caps[i];
+        if (c.name.empty() || c.name.size() > abi::kCapSetNameMax) return Error::InvalidArgument;
+        auto id = TRY(p.caps.insert(c.object, c.object->interface_id()));
+        c.object->retain();
+        entries[i].interface_id = c.object->interface_id();
+        entries[i].cap_id = id;
+        entries[i].name_len = static_cast<uint8_t>(c.name.size());
+        for (size_t k = 0; k < c.name.size(); ++k) entries[i].name[k] = c.name[k];
+    }
+    h->magic = abi::kCapSetMagic;
+    h->version = abi::kCapSetVersion;
+    h->entry_bytes = sizeof(abi::CapSetEntry);
+    h->count = static_cast<uint32_t>(caps.size());
+    p.capset = h;
+    return {};
 }
 
 // Copies `bytes` to user address va of a not-yet-running address space,
@@ -53,9 +107,6 @@ Result<void> load_image(Process& p, const elf::ElfImage& image) {
         TRY(load_bytes(as, s.vaddr, bytes.data(), bytes.size()));
     }
     TRY(as.map_anonymous(abi::kStackBottom, abi::kStackBytes / abi::kPageSize, {.writable = true}));
-    uint64_t ring_pages = align_up<uint64_t>(abi::ring_bytes(abi::kDefaultSqEntries, abi::kDefaultCqEntries),
-                                             abi::kPageSize) / abi::kPageSize;
-    TRY(as.map_anonymous(abi::kRingAddress, ring_pages, {.writable = true}));
     if (image.has_tls()) {
         const elf::TlsTemplate& t = image.tls();
         uint64_t block = align_up(t.memsz, t.align ? t.align : 1);
@@ -75,7 +126,7 @@ Result<void> load_image(Process& p, const elf::ElfImage& image) {
 Process* current_process() { return g_current; }
 
 Result<Process*> process_create(StringView name, const uint8_t* elf_bytes, size_t elf_size,
-                                elf::Rejection* why) {
+                                elf::Rejection* why, std::span<const InitialCap> caps) {
     auto image = TRY(elf::ElfImage::parse(std::span<const uint8_t>(elf_bytes, elf_size),
                                          {abi::kUserImageMin, abi::kUserImageLimit}, why));
     auto* p = new (std::nothrow) Process{};
@@ -91,10 +142,26 @@ Result<Process*> process_create(StringView name, const uint8_t* elf_bytes, size_
     for (size_t i = 0; i < n; ++i) p->name[i] = name[i];
     p->name[n] = '\0';
     p->entry = image.entry();
-    auto loaded = load_image(*p, image);
-    if (!loaded.ok()) {
+    p->cap_slots = new (std::nothrow) CapSlot[kDefaultCapSlots];
+    if (!p->cap_slots) {
         destroy(p);
-        return loaded.error();
+        return Error::OutOfMemory;
+    }
+    if (auto r = p->caps.init(std::span<CapSlot>(p->cap_slots, kDefaultCapSlots)); !r.ok()) {
+        destroy(p);
+        return r.error();
+    }
+    if (auto r = load_image(*p, image); !r.ok()) {
+        destroy(p);
+        return r.error();
+    }
+    if (auto r = setup_ring(*p); !r.ok()) {
+        destroy(p);
+        return r.error();
+    }
+    if (auto r = setup_capset(*p, caps); !r.ok()) {
+        destroy(p);
+        return r.error();
     }
     return p;
 }
@@ -108,7 +175,7 @@ int64_t run_process(Process* p) {
     frame.ss = arch::kUserDs;
     frame.rdi = abi::kRingAddress;
     frame.rsi = p->pid;
-    frame.rdx = 0;  // no CapSet page until the ring issue
+    frame.rdx = abi::kCapSetAddress;
 
     g_current = p;
     arch::write_cr3(p->aspace->cr3());

@@ -3,6 +3,7 @@
 #include "abi/syscall.hpp"
 #include "kernel/arch/x86_64/cpu.hpp"
 #include "kernel/arch/x86_64/trap.hpp"
+#include "kernel/ipc/ring_dispatch.hpp"
 #include "kernel/log.hpp"
 #include "kernel/proc/process.hpp"
 
@@ -27,8 +28,7 @@ extern "C" void syscall_dispatch(capos::arch::TrapFrame* f) {
     case abi::kSysExit:
         process_exit_current(static_cast<int32_t>(f->rdi));
     case abi::kSysCapEnter:
-        // Stage 1-3: no ring yet, so no completions. The ring issue drains the SQ here.
-        f->rax = 0;
+        f->rax = cap_enter(*current_process(), f->rdi, f->rsi);
         break;
     default:
         f->rax = static_cast<uint64_t>(abi::kSysErrUnknown);

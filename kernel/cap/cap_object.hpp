@@ -1,0 +1,46 @@
+// The base of every kernel object a capability can name (Zircon's
+// Dispatcher): an intrusive reference count and the interface it serves.
+// Capability tables hold references; the object goes away with the last one.
+#pragma once
+
+#include <cstdint>
+#include <span>
+
+#include "lib/base/error.hpp"
+#include "lib/capnp/capnp.hpp"
+#include "schema/rpc.hpp"
+
+namespace capos {
+
+class CapObject {
+public:
+    CapObject(const CapObject&) = delete;
+    CapObject& operator=(const CapObject&) = delete;
+
+    // The Cap'n Proto interface id this object serves (the permission).
+    virtual uint64_t interface_id() const = 0;
+
+    // One CALL: decode `params` (a complete message, already copied into
+    // kernel memory), perform, and leave the results or a CapException at
+    // the front of `scratch`. Transport-level failures are Errors.
+    virtual Result<rpc::Reply> call(uint16_t method, std::span<const uint8_t> params,
+                                    std::span<capnp::Word> scratch) = 0;
+
+    void retain() { ++refs_; }
+    // Drops a reference; destroys the object with the last one.
+    void release() {
+        if (--refs_ == 0) destroy();
+    }
+    uint32_t refs() const { return refs_; }
+
+protected:
+    CapObject() = default;
+    virtual ~CapObject() = default;
+    // Static singletons override this to do nothing.
+    virtual void destroy() { delete this; }
+
+private:
+    uint32_t refs_ = 1;
+};
+
+}  // namespace capos

@@ -1,0 +1,114 @@
+#include "kernel/ipc/ring_dispatch.hpp"
+
+#include "kernel/log.hpp"
+#include "kernel/mm/address_space.hpp"
+#include "kernel/mm/user_memory.hpp"
+#include "kernel/proc/process.hpp"
+#include "lib/capnp/reader.hpp"
+#include "lib/ring/sqe_decoder.hpp"
+#include "lib/ring/transport_error.hpp"
+
+namespace capos {
+
+namespace {
+
+// One CPU, one cap_enter at a time: the call buffers are static, so the
+// ring path never allocates. Params are bounded by abi::kMaxParamsBytes.
+alignas(8) constinit uint8_t g_params[abi::kMaxParamsBytes];
+alignas(8) constinit capnp::Word g_results[abi::kMaxParamsBytes / sizeof(capnp::Word)];
+
+abi::Cqe completion(uint64_t user_data, int32_t result, uint32_t aux = 0) {
+    abi::Cqe c{};
+    c.user_data = user_data;
+    c.result = result;
+    c.aux = aux;
+    return c;
+}
+
+int32_t error_result(abi::TransportError e) { return abi::to_result(e); }
+
+abi::Cqe op_call(Process& p, const ring::DecodedSqe& s) {
+    auto entry = p.caps.resolve(s.cap_id);
+    if (!entry.ok()) return completion(s.user_data, ring::transport_result(entry.error()));
+    CapObject* obj = *entry.value().object;
+    if (s.xfer_count != 0)  // transfers arrive with endpoint IPC
+        return completion(s.user_data, error_result(abi::TransportError::TransferFailed));
+    // Decode before perform: the result buffer must be writable before the
+    // capability acts, so a bad buffer never costs a side effect.
+    if (!p.aspace->user_range_mapped(s.result.addr, s.result.len, true))
+        return completion(s.user_data, error_result(abi::TransportError::BadBuffer));
+    if (!copy_from_user(g_params, {s.params.addr}, s.params.len).ok())
+        return completion(s.user_data, error_result(abi::TransportError::BadBuffer));
+
+    std::span<const uint8_t> params(g_params, s.params.len);
+    {
+        // Framing first: a buffer that is not a Cap'n Proto message never
+        // reaches the capability.
+        capnp::MessageReader framing(params);
+        if (!framing.root().ok()) return completion(s.user_data, error_result(abi::TransportError::MalformedParams));
+    }
+    auto reply = obj->call(s.method, params, std::span<capnp::Word>(g_results, sizeof(g_results) / 8));
+    if (!reply.ok()) return completion(s.user_data, ring::transport_result(reply.error()));
+
+    uint32_t bytes = reply.value().bytes;
+    if (reply.value().exception) {
+        if (bytes > s.result.len)
+            return completion(s.user_data, error_result(abi::TransportError::ApplicationExceptionTruncated), 0);
+        if (!copy_to_user({s.result.addr}, g_results, bytes).ok())
+            return completion(s.user_data, error_result(abi::TransportError::BadBuffer));
+        return completion(s.user_data, error_result(abi::TransportError::ApplicationException), bytes);
+    }
+    if (bytes > s.result.len)
+        return completion(s.user_data, error_result(abi::TransportError::BufferTooSmall), bytes);
+    if (!copy_to_user({s.result.addr}, g_results, bytes).ok())
+        return completion(s.user_data, error_result(abi::TransportError::BadBuffer));
+    return completion(s.user_data, static_cast<int32_t>(bytes));
+}
+
+abi::Cqe op_release(Process& p, const ring::DecodedSqe& s) {
+    auto obj = p.caps.release(s.cap_id);
+    if (!obj.ok()) return completion(s.user_data, ring::transport_result(obj.error()));
+    obj.value()->release();
+    return completion(s.user_data, 0);
+}
+
+// RECV and RETURN need an endpoint; none exist before endpoint IPC.
+abi::Cqe op_endpoint(Process& p, const ring::DecodedSqe& s) {
+    auto entry = p.caps.resolve(s.cap_id);
+    if (!entry.ok()) return completion(s.user_data, ring::transport_result(entry.error()));
+    return completion(s.user_data, error_result(abi::TransportError::WrongInterface));
+}
+
+abi::Cqe perform(Process& p, const abi::Sqe& raw) {
+    auto decoded = ring::decode_sqe(raw);
+    if (!decoded.ok()) return completion(raw.user_data, ring::transport_result(decoded.error()));
+    const ring::DecodedSqe& s = decoded.value();
+    switch (s.opcode) {
+    case abi::Opcode::Nop: return completion(s.user_data, 0);
+    case abi::Opcode::Call: return op_call(p, s);
+    case abi::Opcode::Release: return op_release(p, s);
+    case abi::Opcode::Recv:
+    case abi::Opcode::Return: return op_endpoint(p, s);
+    default: return completion(s.user_data, error_result(abi::TransportError::BadOpcode));
+    }
+}
+
+}  // namespace
+
+uint64_t cap_enter(Process& p, uint64_t, uint64_t) {
+    if (!p.ring) return 0;
+    auto& ring = *p.ring;
+    ring.begin_pass();
+    abi::Sqe sqe;
+    while (ring.next(&sqe) == ring::NextResult::Sqe) {
+        abi::Cqe cqe = perform(p, sqe);
+        if (!ring.post(cqe).ok()) {
+            // next() reserved this slot; post cannot fail. Keep going safely.
+            log::error("ring: process '{}': a reserved CQE slot was refused", p.name);
+        }
+    }
+    ring.end_pass();
+    return ring.cq_ready();
+}
+
+}  // namespace capos

@@ -1,0 +1,18 @@
+// cap_enter: drain the process's submission queue. Each SQE is copied once
+// into kernel memory (KernelRing::next), decoded (ring::decode_sqe: nothing
+// changes yet), then performed by its op_* handler, which posts exactly one
+// CQE. Indices are the kernel's own; a full CQ stops the pass and leaves
+// the rest queued (docs/abi.md, section 5).
+#pragma once
+
+#include <cstdint>
+
+namespace capos {
+
+struct Process;
+
+// Returns the number of CQEs available to reap. Never blocks yet: the
+// scheduler issue adds waiting for min_complete with a timeout.
+uint64_t cap_enter(Process& p, uint64_t min_complete, uint64_t timeout_ns);
+
+}  // namespace capos
