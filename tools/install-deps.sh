@@ -5,7 +5,7 @@
 set -eu
 
 PACKAGES="
-make cmake ninja-build g++ clang lld libclang-rt-14-dev python3
+make cmake ninja-build pkg-config g++ clang lld libclang-rt-14-dev python3 git
 qemu-system-x86 grub-pc-bin grub-efi-amd64-bin grub-common xorriso mtools ovmf
 capnproto libcapnp-dev libgtest-dev librapidcheck-dev libbenchmark-dev
 "
