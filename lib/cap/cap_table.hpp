@@ -216,7 +216,9 @@ private:
         s.interface_id = 0;
         s.pending_move = 0;
         s.state = SlotState::Free;
+#ifndef CAPOS_PLANTED_BUG_CAP_GENERATION  // tests/model: planted-bug build only
         s.generation = static_cast<uint16_t>(abi::next_cap_generation(s.generation));
+#endif
         s.next_free = kNoSlot;
         if (free_tail_ == kNoSlot) {
             free_head_ = index;
