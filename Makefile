@@ -37,8 +37,8 @@ run: all ## Boot the ISO (GRUB, BIOS) in QEMU; console on this terminal, quit wi
 run-uefi: all ## Boot the same ISO under UEFI firmware (OVMF); quit with Ctrl-A X
 	$(QEMU) -M q35 $(QEMU_FLAGS) -bios $(OVMF) -cdrom $(BUILD)/capos.iso; $(QEMU_OK)
 
-run-pvh: all ## Boot the kernel directly (-kernel, microvm) with CMDLINE="..." (default: shutdown)
-	$(QEMU) -M microvm $(QEMU_FLAGS) -kernel $(BUILD)/kernel/capos.elf \
+run-pvh: all ## Boot the kernel directly (-kernel, PVH) with CMDLINE="..." (default: shutdown)
+	$(QEMU) -M q35 $(QEMU_FLAGS) -kernel $(BUILD)/kernel/capos.elf \
 	    -initrd $(BUILD)/bootpkg/default.bin -append "$(CMDLINE)"; $(QEMU_OK)
 
 check: all ## Run every test: host, model, fuzz smoke and QEMU scenarios

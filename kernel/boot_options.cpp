@@ -39,6 +39,10 @@ void parse_boot_options(StringView cmdline, BootOptions& out) {
             } else {
                 out.tests[out.test_count++] = t;
             }
+        } else if (opt.key == "services" && opt.has_value) {
+            if (opt.value == "concurrent") out.concurrent_services = true;
+            else if (opt.value == "sequential") out.concurrent_services = false;
+            else log::warn("cmdline: unknown services mode '{}' ignored", opt.value);
         } else if (opt.key == "cycles" && opt.has_value) {
             uint64_t n = 0;
             bool ok = !opt.value.empty() && opt.value.size() <= 9;

@@ -7,6 +7,8 @@
 //                               usercopy, smap (a kernel access to user memory
 //                               outside the helpers: faults when SMAP is on)
 //   cycles=N                    start and end the first service N times
+//   services=sequential|concurrent  run the manifest's services one after
+//                               another (default) or all at once
 #pragma once
 
 #include <cstddef>
@@ -23,6 +25,7 @@ struct BootOptions {
     KernelTest tests[8];
     size_t test_count = 0;
     uint64_t cycles = 0;  // cycles=N: start/exit the first service N times
+    bool concurrent_services = false;  // services=concurrent
 };
 
 void parse_boot_options(StringView cmdline, BootOptions& out);

@@ -15,6 +15,7 @@
 #include "kernel/mm/memory.hpp"
 #include "kernel/panic.hpp"
 #include "kernel/proc/process.hpp"
+#include "kernel/proc/sched.hpp"
 #include "kernel/selftest.hpp"
 #include "lib/boot/boot_info.hpp"
 #include "version.hpp"
@@ -50,24 +51,15 @@ void log_memory_map(const boot::BootInfo& info) {
     }
 }
 
-// Mask both 8259 PICs (remapped to vectors 32..47 first, so a stray
-// interrupt cannot look like an exception).
-void pic_mask_all() {
-    arch::outb(0x20, 0x11);
-    arch::outb(0xA0, 0x11);
-    arch::outb(0x21, 32);
-    arch::outb(0xA1, 40);
-    arch::outb(0x21, 4);
-    arch::outb(0xA1, 2);
-    arch::outb(0x21, 1);
-    arch::outb(0xA1, 1);
-    arch::outb(0x21, 0xFF);
-    arch::outb(0xA1, 0xFF);
+void log_exit(Process* p, int64_t code) {
+    log::info("service '{}' (pid {}) exited with code {}", p->name, p->pid, code);
 }
 
-// Stage 1-3 until init owns the boot: run every service of the manifest,
-// one after another, and report how each ended.
-void run_services() {
+// Until init owns the boot: start every service of the manifest with the
+// kernel capabilities its grants name. By default one after another (each
+// runs to its exit before the next starts, so transcripts are ordered);
+// with `services=concurrent` all at once, preemptively scheduled.
+void run_services(bool concurrent) {
     for (size_t i = 0; i < boot_package_service_count(); ++i) {
         StringView name;
         std::span<const uint8_t> elf;
@@ -90,13 +82,15 @@ void run_services() {
                        p.error());
             continue;
         }
-        uint64_t pid = p.value()->pid;
-        log::info("service '{}' started as pid {}", name, pid);
-        int64_t code = run_process(p.value());
-        log::info("service '{}' (pid {}) exited with code {}", name, pid, code);
+        log::info("service '{}' started as pid {}", name, p.value()->pid);
+        sched_add(p.value());
+        if (!concurrent) sched_run(log_exit);
     }
+    sched_run(log_exit);
     log::info("services done: frames free {} heap bytes {} allocations {}", frames().free_frames(),
               kheap().live_bytes(), kheap().live_allocations());
+    log::info("scheduler: {} ticks, {} switches, {} idle halts", sched_ticks(), sched_switches(),
+              sched_idle_halts());
 }
 
 // `cycles=N`: start and end the first service N times; the counters must
@@ -120,7 +114,8 @@ void run_cycles(uint64_t n) {
             log::error("cycles: start {} failed: {}", i, p.error());
             break;
         }
-        (void)run_process(p.value());
+        sched_add(p.value());
+        sched_run(nullptr);
         ++ok;
     }
     log::info("cycles: {} starts and exits of '{}'", ok, name);
@@ -168,12 +163,12 @@ extern "C" [[noreturn]] void kmain(uint32_t protocol, uint64_t info_phys) {
     uint64_t info_size = 0;
     if (protocol == BOOT_PROTOCOL_MULTIBOOT2) info_size = *static_cast<uint32_t*>(phys_to_virt(info_phys));
     memory_init(g_boot_info, info_phys, info_size);
-    pic_mask_all();
     address_space_init();
     memory_release_high();
-    auto stack = alloc_kernel_stack(8);
+    auto stack = alloc_kernel_stack();
     if (!stack.ok()) panic("no memory for the ring-3 entry stack");
     arch::cpu_init(stack.value());
+    sched_init();
     log_counters("at boot");
 
     for (size_t i = 0; i < g_boot_info.module_count; ++i) {
@@ -195,7 +190,7 @@ extern "C" [[noreturn]] void kmain(uint32_t protocol, uint64_t info_phys) {
     run_selftests(options);
     if (have_package) {
         if (options.cycles) run_cycles(options.cycles);
-        else run_services();
+        else run_services(options.concurrent_services);
     }
 
     log::info("boot complete");

@@ -1,6 +1,9 @@
 #include "kernel/ipc/ring_dispatch.hpp"
 
+#include "abi/syscall.hpp"
+#include "kernel/arch/x86_64/pit.hpp"
 #include "kernel/log.hpp"
+#include "kernel/proc/sched.hpp"
 #include "kernel/mm/address_space.hpp"
 #include "kernel/mm/user_memory.hpp"
 #include "kernel/proc/process.hpp"
@@ -95,8 +98,9 @@ abi::Cqe perform(Process& p, const abi::Sqe& raw) {
 
 }  // namespace
 
-uint64_t cap_enter(Process& p, uint64_t, uint64_t) {
-    if (!p.ring) return 0;
+namespace {
+
+void drain(Process& p) {
     auto& ring = *p.ring;
     ring.begin_pass();
     abi::Sqe sqe;
@@ -108,7 +112,28 @@ uint64_t cap_enter(Process& p, uint64_t, uint64_t) {
         }
     }
     ring.end_pass();
-    return ring.cq_ready();
+}
+
+}  // namespace
+
+uint64_t cap_enter(Process& p, uint64_t min_complete, uint64_t timeout_ns) {
+    if (!p.ring) return 0;
+    auto& ring = *p.ring;
+    uint64_t want = min_complete < ring.geometry().cq_entries() ? min_complete : ring.geometry().cq_entries();
+    uint64_t deadline = UINT64_MAX;
+    if (timeout_ns != abi::kTimeoutForever) {
+        // Round up, plus one tick: the wait lasts at least timeout_ns.
+        uint64_t ticks = timeout_ns / arch::kNsPerTick + 2;
+        deadline = sched_ticks() + ticks;
+    }
+    for (;;) {
+        drain(p);
+        uint64_t avail = ring.cq_ready();
+        if (avail >= want || timeout_ns == abi::kTimeoutPoll || sched_ticks() >= deadline) return avail;
+        // Nothing else posts completions yet (endpoints and timers will):
+        // sleep until the deadline, then look again.
+        sched_block_until(deadline);
+    }
 }
 
 }  // namespace capos

@@ -11,8 +11,11 @@ namespace capos {
 
 struct Process;
 
-// Returns the number of CQEs available to reap. Never blocks yet: the
-// scheduler issue adds waiting for min_complete with a timeout.
+// Returns the number of CQEs available to reap. When fewer than
+// min(min_complete, cq_entries) are available, sleeps (using no CPU) until
+// enough are or timeout_ns has passed (abi::kTimeoutPoll: never sleeps;
+// abi::kTimeoutForever: no deadline). The clock is the scheduler tick, so a
+// timeout lasts at least timeout_ns and at most two ticks more.
 uint64_t cap_enter(Process& p, uint64_t min_complete, uint64_t timeout_ns);
 
 }  // namespace capos

@@ -33,7 +33,6 @@ alignas(paging::PageTable) unsigned char g_kernel_table_storage[sizeof(paging::P
 paging::PageTable* g_kernel_table = nullptr;
 bool g_smap = false;
 bool g_smep = false;
-uint64_t g_next_stack = kKernelStackArea;
 
 void map_or_panic(uint64_t va, uint64_t pa, paging::PageSize size, paging::Attributes a) {
     auto r = g_kernel_table->map(va, pa, size, a);
@@ -97,17 +96,55 @@ void address_space_init() {
               top >> 20, g_smep ? "on" : "off", g_smap ? "on" : "off");
 }
 
-Result<uint64_t> alloc_kernel_stack(uint64_t pages) {
-    uint64_t base = g_next_stack + paging::kPageSize;  // guard page below stays unmapped
+namespace {
+constexpr uint64_t kSlotBytes = (kKernelStackPages + 1) * paging::kPageSize;
+constinit uint64_t g_stack_slot_used[kKernelStackSlots / 64] = {};
+
+void invlpg(uint64_t va) { asm volatile("invlpg (%0)" ::"r"(va) : "memory"); }
+
+void unmap_stack_pages(uint64_t base, uint64_t pages) {
     for (uint64_t i = 0; i < pages; ++i) {
-        auto f = frames().alloc();
-        if (!f.ok()) return f.error();  // NOTE: boot-time use only; frames leak on failure
-        auto r = g_kernel_table->map(base + i * paging::kPageSize, f.value(), paging::PageSize::Size4K,
-                                     {.writable = true, .global = true});
-        if (!r.ok()) return r.error();
+        uint64_t va = base + i * paging::kPageSize;
+        auto m = g_kernel_table->unmap(va);
+        if (m.ok()) {
+            invlpg(va);
+            (void)frames().free(m.value().pa);
+        }
     }
-    g_next_stack = base + pages * paging::kPageSize;
-    return g_next_stack;
+}
+}  // namespace
+
+Result<uint64_t> alloc_kernel_stack() {
+    uint64_t slot = kKernelStackSlots;
+    for (uint64_t i = 0; i < kKernelStackSlots; ++i) {
+        if (!(g_stack_slot_used[i / 64] & (uint64_t{1} << (i % 64)))) {
+            slot = i;
+            break;
+        }
+    }
+    if (slot == kKernelStackSlots) return Error::LimitExceeded;
+    uint64_t base = kKernelStackArea + slot * kSlotBytes + paging::kPageSize;  // guard below
+    for (uint64_t i = 0; i < kKernelStackPages; ++i) {
+        auto f = frames().alloc();
+        auto r = f.ok() ? g_kernel_table->map(base + i * paging::kPageSize, f.value(), paging::PageSize::Size4K,
+                                              {.writable = true, .global = true})
+                        : Result<paging::Flush>(f.error());
+        if (!r.ok()) {
+            if (f.ok()) (void)frames().free(f.value());
+            unmap_stack_pages(base, i);
+            return r.error();
+        }
+    }
+    g_stack_slot_used[slot / 64] |= uint64_t{1} << (slot % 64);
+    return base + kKernelStackPages * paging::kPageSize;
+}
+
+void free_kernel_stack(uint64_t top) {
+    uint64_t base = top - kKernelStackPages * paging::kPageSize;
+    uint64_t slot = (base - paging::kPageSize - kKernelStackArea) / kSlotBytes;
+    if (slot >= kKernelStackSlots) panic("free_kernel_stack: not a kernel stack");
+    unmap_stack_pages(base, kKernelStackPages);
+    g_stack_slot_used[slot / 64] &= ~(uint64_t{1} << (slot % 64));
 }
 
 Result<AddressSpace*> AddressSpace::create() {

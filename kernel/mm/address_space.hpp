@@ -28,9 +28,14 @@ paging::PageTable& kernel_page_table();
 bool smap_enabled();
 bool smep_enabled();
 
-// A kernel stack of `pages` pages with an unmapped guard page below it.
-// Returns the top (initial RSP).
-Result<uint64_t> alloc_kernel_stack(uint64_t pages);
+// Kernel stacks: kKernelStackPages pages each, in their own slot of the
+// kernel stack area with an unmapped guard page below. Returns the top
+// (initial RSP). Freed stacks' frames go back to the allocator and their
+// slots are reused.
+inline constexpr uint64_t kKernelStackPages = 4;
+inline constexpr uint64_t kKernelStackSlots = 4096;
+Result<uint64_t> alloc_kernel_stack();
+void free_kernel_stack(uint64_t top);
 
 // A process address space: the user half private, the kernel half shared.
 class AddressSpace {

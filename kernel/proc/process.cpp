@@ -1,5 +1,7 @@
 #include "kernel/proc/process.hpp"
 
+extern "C" char trap_return[];
+
 #include <new>
 
 #include "abi/layout.hpp"
@@ -19,8 +21,22 @@ namespace capos {
 namespace {
 
 constinit uint64_t g_next_pid = 1;
-constinit Process* g_current = nullptr;
-constinit arch::KernelContext g_kernel_ctx{};
+
+// A clean x87/SSE state (FCW 0x037F, MXCSR 0x1F80, registers zero), saved
+// once at boot: every new process starts from it, so nothing leaks.
+alignas(16) constinit uint8_t g_clean_fpu[512];
+constinit bool g_clean_fpu_ready = false;
+
+void clean_fpu_state(uint8_t* out) {
+    if (!g_clean_fpu_ready) {
+        uint32_t mxcsr = 0x1F80;
+        asm volatile("fninit; ldmxcsr %1; fxsave %0" : "=m"(g_clean_fpu) : "m"(mxcsr));
+        // XMM0..15 as saved are whatever the CPU held: clear them in the image.
+        for (size_t i = 160; i < 416; ++i) g_clean_fpu[i] = 0;
+        g_clean_fpu_ready = true;
+    }
+    __builtin_memcpy(out, g_clean_fpu, sizeof(g_clean_fpu));
+}
 
 void destroy(Process* p) {
     if (p->cap_slots) {
@@ -28,6 +44,7 @@ void destroy(Process* p) {
         delete[] p->cap_slots;
     }
     delete p->aspace;  // frees the ring, CapSet, image and stack frames
+    if (p->kstack_top) free_kernel_stack(p->kstack_top);
     delete p;
 }
 
@@ -123,7 +140,7 @@ Result<void> load_image(Process& p, const elf::ElfImage& image) {
 
 }  // namespace
 
-Process* current_process() { return g_current; }
+void process_destroy(Process* p) { destroy(p); }
 
 Result<Process*> process_create(StringView name, const uint8_t* elf_bytes, size_t elf_size,
                                 elf::Rejection* why, std::span<const InitialCap> caps) {
@@ -163,38 +180,31 @@ Result<Process*> process_create(StringView name, const uint8_t* elf_bytes, size_
         destroy(p);
         return r.error();
     }
+    auto stack = alloc_kernel_stack();
+    if (!stack.ok()) {
+        destroy(p);
+        return stack.error();
+    }
+    p->kstack_top = stack.value();
+    // The first return to ring 3 goes through trap_return with this frame
+    // at the top of the kernel stack.
+    auto* frame = reinterpret_cast<arch::TrapFrame*>(p->kstack_top - sizeof(arch::TrapFrame));
+    *frame = arch::TrapFrame{};
+    frame->rip = p->entry;
+    frame->cs = arch::kUserCs;
+    frame->rflags = 0x202;
+    frame->rsp = abi::kInitialStackPointer;
+    frame->ss = arch::kUserDs;
+    frame->rdi = abi::kRingAddress;
+    frame->rsi = p->pid;
+    frame->rdx = abi::kCapSetAddress;
+    p->ctx = arch::KernelContext{};
+    p->ctx.rsp = reinterpret_cast<uint64_t>(frame);
+    p->ctx.rip = reinterpret_cast<uint64_t>(&trap_return);
+    clean_fpu_state(p->fpu);
+    p->state = Process::State::Runnable;
+    p->wake_tick = UINT64_MAX;
     return p;
-}
-
-int64_t run_process(Process* p) {
-    arch::TrapFrame frame{};
-    frame.rip = p->entry;
-    frame.cs = arch::kUserCs;
-    frame.rflags = 0x202;
-    frame.rsp = abi::kInitialStackPointer;
-    frame.ss = arch::kUserDs;
-    frame.rdi = abi::kRingAddress;
-    frame.rsi = p->pid;
-    frame.rdx = abi::kCapSetAddress;
-
-    g_current = p;
-    arch::write_cr3(p->aspace->cr3());
-    arch::set_fs_base(p->fs_base);
-    enter_user(&frame, &g_kernel_ctx);
-    // Back from exit() or a fault: on the boot stack again.
-    arch::set_fs_base(0);
-    arch::write_cr3(kernel_page_table().root());
-    g_current = nullptr;
-    int64_t code = p->exit_code;
-    destroy(p);
-    return code;
-}
-
-[[noreturn]] void process_exit_current(int64_t code) {
-    Process* p = g_current;
-    if (!p) panic("exit with no current process");
-    p->exit_code = code;
-    resume_kernel(&g_kernel_ctx, 1);
 }
 
 }  // namespace capos

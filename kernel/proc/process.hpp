@@ -9,6 +9,7 @@
 #include <span>
 
 #include "abi/capset.hpp"
+#include "kernel/arch/x86_64/cpu_local.hpp"
 #include "kernel/cap/cap_object.hpp"
 #include "lib/base/error.hpp"
 #include "lib/base/string_view.hpp"
@@ -51,6 +52,14 @@ struct Process {
     // process).
     std::optional<ring::KernelRing<>> ring;
     abi::CapSetHeader* capset;  // kernel view of the CapSet page
+
+    // Scheduling (kernel/proc/sched.hpp). One thread per process for now.
+    enum class State : uint8_t { Runnable, Running, Blocked, Exited } state;
+    uint64_t kstack_top;        // kernel stack (guard page below), 0 if none
+    arch::KernelContext ctx;    // saved kernel context while not running
+    uint64_t wake_tick;         // Blocked: wake at this tick (UINT64_MAX: never)
+    Process* next;              // run queue / sleep list / exited list link
+    alignas(16) uint8_t fpu[512];  // FXSAVE area: the user's x87/SSE state
 };
 
 // Validates and loads a static ELF into a fresh address space with a stack
@@ -59,10 +68,13 @@ struct Process {
 Result<Process*> process_create(StringView name, const uint8_t* elf, size_t elf_size,
                                 elf::Rejection* why, std::span<const InitialCap> caps = {});
 
-// Runs the process in ring 3 until it exits or faults; returns its exit
-// code (kExitFaulted after a fault). The process is destroyed afterwards:
-// every frame and heap byte it used is returned.
-int64_t run_process(Process* p);
+// Frees everything the process holds: capabilities, address space (every
+// user frame and page table), kernel stack, the Process itself. The process
+// must not be running (the scheduler reaps exited processes from idle).
+void process_destroy(Process* p);
+
+// Ends the current process with `code`; never returns (sched.cpp).
+[[noreturn]] void process_exit_current(int64_t code);
 
 Process* current_process();
 

@@ -9,8 +9,6 @@
 
 namespace capos {
 
-[[noreturn]] void process_exit_current(int64_t code);
-
 void user_fault(const arch::TrapFrame& f) {
     Process* p = current_process();
     uint64_t cr2 = arch::read_cr2();

@@ -4,7 +4,8 @@
 A scenario file (tests/qemu/scenarios/NAME.scn) holds `key: value` lines:
 
   boot: pvh | iso | uefi     how to boot (default pvh: -kernel, no firmware)
-  machine: microvm | q35 | pc  (default: microvm for pvh, q35 otherwise)
+  machine: q35 | pc | microvm  (default q35: its PIT reaches the 8259 PIC,
+                             which the scheduler tick needs; microvm's does not)
   cmdline: ...               kernel command line (pvh only; iso/uefi use grub.cfg)
   bootpkg: NAME | none       boot package build/bootpkg/NAME.bin (default: default)
   memory: 256M               guest RAM
@@ -19,6 +20,9 @@ A scenario file (tests/qemu/scenarios/NAME.scn) holds `key: value` lines:
   expect: REGEX              lines that must appear, in this order (repeatable)
   allow: REGEX               lines exempt from the failure patterns (repeatable)
   forbid: REGEX              extra failure patterns (repeatable)
+  before: REGEX_A || REGEX_B the first line matching A comes before the first
+                             line matching B (both must appear); for events
+                             whose order is not fixed, such as preemption
   same: REGEX                one capture group: every match must capture the same
                              value, and there must be at least two matches;
                              several groups: on every matching line (at least
@@ -43,7 +47,7 @@ FAILURE_PATTERNS = [r"(?i)panic", r"(?i)exception", r"(?i)assert", r"(?i)warn"]
 # Lines before the kernel's banner come from firmware and GRUB; they are
 # shown but not judged.
 BANNER = re.compile(r"capOS \S+ \(commit \S+\) booting")
-MULTI_KEYS = {"expect", "allow", "forbid", "same"}
+MULTI_KEYS = {"expect", "allow", "forbid", "same", "before"}
 KNOWN_KEYS = MULTI_KEYS | {"boot", "machine", "cmdline", "bootpkg", "memory", "timeout", "exit", "cpu"}
 OVMF_CANDIDATES = ["/usr/share/ovmf/OVMF.fd", "/usr/share/OVMF/OVMF.fd"]
 
@@ -61,10 +65,14 @@ def parse_scenario(path):
                 sys.exit(f"{path}:{lineno}: unknown scenario line: {line!r}")
             value = value.strip()
             if key in MULTI_KEYS:
-                try:
-                    re.compile(value)
-                except re.error as e:
-                    sys.exit(f"{path}:{lineno}: bad regex {value!r}: {e}")
+                parts = value.split(" || ") if key == "before" else [value]
+                if key == "before" and len(parts) != 2:
+                    sys.exit(f"{path}:{lineno}: before: wants REGEX_A || REGEX_B")
+                for part in parts:
+                    try:
+                        re.compile(part)
+                    except re.error as e:
+                        sys.exit(f"{path}:{lineno}: bad regex {part!r}: {e}")
                 spec[key].append(value)
             else:
                 spec[key] = value
@@ -73,7 +81,7 @@ def parse_scenario(path):
 
 def qemu_command(args, spec, log_path):
     boot = spec.get("boot", "pvh")
-    machine = spec.get("machine", "microvm" if boot == "pvh" else "q35")
+    machine = spec.get("machine", "q35")
     cmd = [args.qemu, "-accel", "tcg", "-M", machine, "-m", spec.get("memory", "256M"),
            "-display", "none", "-no-reboot", "-monitor", "none",
            "-serial", f"file:{log_path}",
@@ -157,6 +165,15 @@ def judge(spec, lines, status):
             problems.append(f"expected line not found (in order): {pattern!r}")
             break
         pos += 1
+
+    for pair in spec["before"]:
+        a, b = (re.compile(p) for p in pair.split(" || "))
+        ia = next((i for i, l in enumerate(lines) if a.search(l)), None)
+        ib = next((i for i, l in enumerate(lines) if b.search(l)), None)
+        if ia is None or ib is None:
+            problems.append(f"before: {pair!r}: " + ("first" if ia is None else "second") + " pattern never matched")
+        elif ia >= ib:
+            problems.append(f"before: {pair!r}: line {ia + 1} is not before line {ib + 1}")
 
     for pattern in spec["same"]:
         rx = re.compile(pattern)

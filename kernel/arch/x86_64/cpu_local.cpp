@@ -40,4 +40,6 @@ void cpu_init(uint64_t kernel_stack_top) {
 
 void set_fs_base(uint64_t base) { wrmsr(kMsrFsBase, base); }
 
+void cpu_set_kernel_rsp(uint64_t top) { g_cpu.kernel_rsp = top; }
+
 }  // namespace capos::arch

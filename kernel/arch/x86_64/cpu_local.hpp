@@ -20,20 +20,17 @@ static_assert(offsetof(CpuLocal, user_rsp) == 8);
 // serves syscalls and (through TSS.RSP0) traps from ring 3.
 void cpu_init(uint64_t kernel_stack_top);
 
-// Saved kernel state for enter_user()/resume_kernel() (user_entry.S).
+// A saved kernel context for switch_context (switch.S).
 struct KernelContext {
     uint64_t rbx, rbp, r12, r13, r14, r15, rsp, rip;
 };
 
 void set_fs_base(uint64_t base);
+// The stack syscalls from ring 3 start on (the current thread's kernel stack).
+void cpu_set_kernel_rsp(uint64_t top);
 
 }  // namespace capos::arch
 
 extern "C" {
-// Enters ring 3 with the register state in `frame` (a TrapFrame; rip, cs,
-// rflags, rsp, ss as for iretq); returns only when resume_kernel(ctx, v)
-// is called, with v.
-uint64_t enter_user(const void* frame, capos::arch::KernelContext* ctx);
-[[noreturn]] void resume_kernel(capos::arch::KernelContext* ctx, uint64_t value);
 void syscall_entry();
 }

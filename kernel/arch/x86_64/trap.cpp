@@ -8,7 +8,7 @@
 #include "kernel/mm/user_memory.hpp"
 #include "kernel/panic.hpp"
 
-extern "C" const uint64_t trap_stub_table[32];
+extern "C" const uint64_t trap_stub_table[48];
 
 namespace capos::arch {
 
@@ -71,7 +71,7 @@ const char* exception_name(uint64_t vector) {
 }
 
 void idt_init() {
-    for (uint8_t v = 0; v < 32; ++v) {
+    for (uint8_t v = 0; v < 48; ++v) {
         uint8_t ist = 0;
         if (v == 8) ist = kIstDoubleFault;
         if (v == 2) ist = kIstNmi;
@@ -86,10 +86,15 @@ void idt_init() {
 
 namespace capos {
 void user_fault(const arch::TrapFrame& f);
+void irq_dispatch(arch::TrapFrame& f);
 }
 
 extern "C" void trap_dispatch(capos::arch::TrapFrame* frame) {
     using namespace capos;
+    if (frame->vector >= 32) {
+        irq_dispatch(*frame);
+        return;
+    }
     if ((frame->cs & 3) == 3) {
         if (frame->vector == 2 || frame->vector == 18) {
             arch::dump_frame(*frame);

@@ -50,6 +50,10 @@ TRAP_NOERR 28
 TRAP_ERR   29
 TRAP_ERR   30
 TRAP_NOERR 31
+// Hardware interrupts: the 8259 PICs remapped to 32..47.
+.irp vec, 32,33,34,35,36,37,38,39,40,41,42,43,44,45,46,47
+TRAP_NOERR \vec
+.endr
 
 trap_common:
     // From ring 3, switch GS to the kernel's (CS is at 24(%rsp) here).
@@ -74,6 +78,10 @@ trap_common:
     mov %rsp, %rdi
     cld
     call trap_dispatch
+// Also the first return to ring 3 of a new thread: its kernel stack holds
+// a TrapFrame and switch_context lands here (kernel/proc/sched.cpp).
+.global trap_return
+trap_return:
     popq %r15
     popq %r14
     popq %r13
@@ -99,7 +107,7 @@ trap_common:
 .balign 8
 .global trap_stub_table
 trap_stub_table:
-.irp vec, 0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,30,31
+.irp vec, 0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,30,31,32,33,34,35,36,37,38,39,40,41,42,43,44,45,46,47
     .quad trap_stub_\vec
 .endr
 

@@ -1,0 +1,166 @@
+#include "kernel/proc/sched.hpp"
+
+#include "kernel/arch/x86_64/cpu.hpp"
+#include "kernel/arch/x86_64/cpu_local.hpp"
+#include "kernel/arch/x86_64/gdt.hpp"
+#include "kernel/arch/x86_64/pit.hpp"
+#include "kernel/arch/x86_64/trap.hpp"
+#include "kernel/log.hpp"
+#include "kernel/mm/address_space.hpp"
+#include "kernel/panic.hpp"
+#include "kernel/proc/process.hpp"
+
+extern "C" void switch_context(capos::arch::KernelContext* save, const capos::arch::KernelContext* load);
+
+namespace capos {
+
+namespace {
+
+struct Queue {
+    Process* head = nullptr;
+    Process* tail = nullptr;
+    void push(Process* p) {
+        p->next = nullptr;
+        if (tail) tail->next = p;
+        else head = p;
+        tail = p;
+    }
+    Process* pop() {
+        Process* p = head;
+        if (p) {
+            head = p->next;
+            if (!head) tail = nullptr;
+            p->next = nullptr;
+        }
+        return p;
+    }
+};
+
+constinit Queue g_run;
+constinit Queue g_exited;
+constinit Process* g_sleepers = nullptr;  // unordered list
+constinit Process* g_current = nullptr;
+constinit arch::KernelContext g_idle_ctx{};
+constinit uint64_t g_ticks = 0;
+constinit uint64_t g_idle_halts = 0;
+constinit uint64_t g_switches = 0;
+constinit uint64_t g_live = 0;
+
+// From the current process to idle. Returns when idle resumes it.
+void to_idle() {
+    Process* p = g_current;
+    asm volatile("fxsave %0" : "=m"(p->fpu));
+    switch_context(&p->ctx, &g_idle_ctx);
+}
+
+void wake_sleepers() {
+    Process** link = &g_sleepers;
+    while (Process* p = *link) {
+        if (p->wake_tick <= g_ticks) {
+            *link = p->next;
+            p->state = Process::State::Runnable;
+            g_run.push(p);
+        } else {
+            link = &p->next;
+        }
+    }
+}
+
+void run(Process* p) {
+    g_current = p;
+    p->state = Process::State::Running;
+    arch::tss_set_rsp0(p->kstack_top);
+    arch::cpu_set_kernel_rsp(p->kstack_top);
+    arch::write_cr3(p->aspace->cr3());
+    arch::set_fs_base(p->fs_base);
+    asm volatile("fxrstor %0" ::"m"(p->fpu));
+    ++g_switches;
+    switch_context(&g_idle_ctx, &p->ctx);
+    // Back in idle: the process yielded, blocked or exited.
+    arch::write_cr3(kernel_page_table().root());
+    arch::set_fs_base(0);
+    g_current = nullptr;
+}
+
+}  // namespace
+
+Process* current_process() { return g_current; }
+uint64_t sched_ticks() { return g_ticks; }
+uint64_t sched_idle_halts() { return g_idle_halts; }
+uint64_t sched_switches() { return g_switches; }
+
+void sched_init() {
+    arch::pic_init();
+    arch::pit_init();
+}
+
+void sched_add(Process* p) {
+    ++g_live;
+    p->state = Process::State::Runnable;
+    g_run.push(p);
+}
+
+void sched_run(void (*on_exit)(Process*, int64_t)) {
+    while (g_live > 0) {
+        while (Process* dead = g_exited.pop()) {
+            --g_live;
+            if (on_exit) on_exit(dead, dead->exit_code);
+            process_destroy(dead);
+        }
+        if (g_live == 0) break;
+        if (Process* next = g_run.pop()) {
+            run(next);
+            continue;
+        }
+        ++g_idle_halts;
+        asm volatile("sti; hlt; cli" ::: "memory");
+    }
+}
+
+void sched_yield() {
+    Process* p = g_current;
+    p->state = Process::State::Runnable;
+    g_run.push(p);
+    to_idle();
+}
+
+void sched_block_until(uint64_t tick) {
+    Process* p = g_current;
+    if (tick <= g_ticks) return;
+    p->state = Process::State::Blocked;
+    p->wake_tick = tick;
+    p->next = g_sleepers;
+    g_sleepers = p;
+    to_idle();
+}
+
+[[noreturn]] void process_exit_current(int64_t code) {
+    Process* p = g_current;
+    if (!p) panic("exit with no current process");
+    p->exit_code = code;
+    p->state = Process::State::Exited;
+    g_exited.push(p);
+    to_idle();
+    panic("an exited process was resumed");
+}
+
+// Hardware interrupts (vectors 32..47). Interrupt context: no allocation,
+// no blocking, no page tables, no Cap'n Proto. The tick only moves
+// processes between queues, then preempts ring 3.
+void irq_dispatch(arch::TrapFrame& f) {
+    uint8_t irq = static_cast<uint8_t>(f.vector - 32);
+    // Only IRQ 0 is unmasked: 7 and 15 can only be spurious. A spurious
+    // IRQ 7 gets no EOI; a spurious IRQ 15 is acknowledged at the master only.
+    if (irq == 7) return;
+    if (irq == 15) {
+        arch::pic_eoi(0);
+        return;
+    }
+    arch::pic_eoi(irq);
+    if (irq != 0) return;
+    ++g_ticks;
+    wake_sleepers();
+    if ((f.cs & 3) == 3 && g_current) sched_yield();
+}
+
+}  // namespace capos

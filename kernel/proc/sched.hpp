@@ -1,0 +1,33 @@
+// The scheduler: round robin over runnable processes (one thread each),
+// preempted by the PIT tick (kTickHz) whenever the tick interrupts ring 3.
+// The kernel itself is never preempted: it runs with interrupts off, and
+// only the idle loop (on the boot stack) waits for interrupts with hlt.
+//
+// Every switch goes through idle: a process that yields, blocks or exits
+// switches to the idle context, which picks the next runnable process,
+// reaps exited ones (freeing everything they held) and halts when nothing
+// is runnable.
+#pragma once
+
+#include <cstdint>
+
+namespace capos {
+
+struct Process;
+
+void sched_init();
+// Adds a new (Runnable) process to the run queue.
+void sched_add(Process* p);
+// Runs processes until none is left; calls on_exit(process, code) as each is
+// reaped, just before it is destroyed.
+void sched_run(void (*on_exit)(Process* p, int64_t code));
+
+uint64_t sched_ticks();
+uint64_t sched_idle_halts();
+uint64_t sched_switches();
+
+// From the current process (syscall or trap context):
+void sched_yield();                      // back of the run queue
+void sched_block_until(uint64_t tick);   // sleep until that tick (UINT64_MAX: never)
+
+}  // namespace capos
