@@ -3,6 +3,7 @@
 #include <new>
 
 #include "kernel/cap/console.hpp"
+#include "kernel/cap/timer.hpp"
 #include "kernel/log.hpp"
 #include "kernel/proc/process.hpp"
 #include "lib/capnp/reader.hpp"
@@ -90,6 +91,7 @@ Result<size_t> boot_package_kernel_grants(size_t i, InitialCap* out, size_t max)
         CapObject* obj = nullptr;
         switch (source.kernel()) {
         case schema::KernelCap::Console: obj = &ConsoleCap::instance(); break;
+        case schema::KernelCap::Timer: obj = &TimerCap::instance(); break;
         default: break;
         }
         if (!obj) {

@@ -9,6 +9,7 @@
 #include "kernel/arch/x86_64/serial.hpp"
 #include "kernel/arch/x86_64/trap.hpp"
 #include "kernel/boot_options.hpp"
+#include "kernel/clock.hpp"
 #include "kernel/boot_package.hpp"
 #include "kernel/log.hpp"
 #include "kernel/mm/address_space.hpp"
@@ -169,6 +170,7 @@ extern "C" [[noreturn]] void kmain(uint32_t protocol, uint64_t info_phys) {
     if (!stack.ok()) panic("no memory for the ring-3 entry stack");
     arch::cpu_init(stack.value());
     sched_init();
+    clock_calibrate();
     log_counters("at boot");
 
     for (size_t i = 0; i < g_boot_info.module_count; ++i) {

@@ -12,6 +12,17 @@
 
 namespace capos {
 
+struct Process;
+
+// What a capability may learn about, and do to, the CALL it serves.
+struct CallContext {
+    Process* caller = nullptr;
+    // Set by a method that completes later (Timer.sleep): the kernel keeps
+    // the CQE slot reserved and posts the empty results at `complete_at_ns`.
+    bool defer = false;
+    uint64_t complete_at_ns = 0;
+};
+
 class CapObject {
 public:
     CapObject(const CapObject&) = delete;
@@ -24,7 +35,7 @@ public:
     // kernel memory), perform, and leave the results or a CapException at
     // the front of `scratch`. Transport-level failures are Errors.
     virtual Result<rpc::Reply> call(uint16_t method, std::span<const uint8_t> params,
-                                    std::span<capnp::Word> scratch) = 0;
+                                    std::span<capnp::Word> scratch, CallContext& ctx) = 0;
 
     void retain() { ++refs_; }
     // Drops a reference; destroys the object with the last one.

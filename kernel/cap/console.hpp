@@ -16,7 +16,7 @@ public:
 
     uint64_t interface_id() const override { return schema::Console::kInterfaceId; }
     Result<rpc::Reply> call(uint16_t method, std::span<const uint8_t> params,
-                            std::span<capnp::Word> scratch) override {
+                            std::span<capnp::Word> scratch, CallContext&) override {
         return dispatch(method, params, scratch);
     }
 

@@ -1,12 +1,16 @@
 #include "kernel/ipc/ring_dispatch.hpp"
 
+#include <optional>
+
 #include "abi/syscall.hpp"
 #include "kernel/arch/x86_64/pit.hpp"
+#include "kernel/clock.hpp"
 #include "kernel/log.hpp"
 #include "kernel/proc/sched.hpp"
 #include "kernel/mm/address_space.hpp"
 #include "kernel/mm/user_memory.hpp"
 #include "kernel/proc/process.hpp"
+#include "lib/capnp/builder.hpp"
 #include "lib/capnp/reader.hpp"
 #include "lib/ring/sqe_decoder.hpp"
 #include "lib/ring/transport_error.hpp"
@@ -30,7 +34,8 @@ abi::Cqe completion(uint64_t user_data, int32_t result, uint32_t aux = 0) {
 
 int32_t error_result(abi::TransportError e) { return abi::to_result(e); }
 
-abi::Cqe op_call(Process& p, const ring::DecodedSqe& s) {
+// Returns no CQE when the capability deferred the call (its slot stays reserved).
+std::optional<abi::Cqe> op_call(Process& p, const ring::DecodedSqe& s) {
     auto entry = p.caps.resolve(s.cap_id);
     if (!entry.ok()) return completion(s.user_data, ring::transport_result(entry.error()));
     CapObject* obj = *entry.value().object;
@@ -50,8 +55,13 @@ abi::Cqe op_call(Process& p, const ring::DecodedSqe& s) {
         capnp::MessageReader framing(params);
         if (!framing.root().ok()) return completion(s.user_data, error_result(abi::TransportError::MalformedParams));
     }
-    auto reply = obj->call(s.method, params, std::span<capnp::Word>(g_results, sizeof(g_results) / 8));
+    CallContext ctx{&p};
+    auto reply = obj->call(s.method, params, std::span<capnp::Word>(g_results, sizeof(g_results) / 8), ctx);
     if (!reply.ok()) return completion(s.user_data, ring::transport_result(reply.error()));
+    if (ctx.defer && !reply.value().exception) {
+        p.pending[p.pending_count++] = PendingCall{s.user_data, s.result.addr, s.result.len, ctx.complete_at_ns};
+        return std::nullopt;
+    }
 
     uint32_t bytes = reply.value().bytes;
     if (reply.value().exception) {
@@ -82,7 +92,7 @@ abi::Cqe op_endpoint(Process& p, const ring::DecodedSqe& s) {
     return completion(s.user_data, error_result(abi::TransportError::WrongInterface));
 }
 
-abi::Cqe perform(Process& p, const abi::Sqe& raw) {
+std::optional<abi::Cqe> perform(Process& p, const abi::Sqe& raw) {
     auto decoded = ring::decode_sqe(raw);
     if (!decoded.ok()) return completion(raw.user_data, ring::transport_result(decoded.error()));
     const ring::DecodedSqe& s = decoded.value();
@@ -105,13 +115,48 @@ void drain(Process& p) {
     ring.begin_pass();
     abi::Sqe sqe;
     while (ring.next(&sqe) == ring::NextResult::Sqe) {
-        abi::Cqe cqe = perform(p, sqe);
-        if (!ring.post(cqe).ok()) {
+        auto cqe = perform(p, sqe);
+        if (!cqe) continue;  // deferred: its CQE slot stays reserved
+        if (!ring.post(*cqe).ok()) {
             // next() reserved this slot; post cannot fail. Keep going safely.
             log::error("ring: process '{}': a reserved CQE slot was refused", p.name);
         }
     }
     ring.end_pass();
+}
+
+// Posts the deferred calls whose time has come: an empty results message
+// into their result buffer (checked writable when the call was made).
+void post_due(Process& p) {
+    uint64_t now = clock_now_ns();
+    for (uint32_t i = 0; i < p.pending_count;) {
+        PendingCall c = p.pending[i];
+        if (c.complete_at_ns > now) {
+            ++i;
+            continue;
+        }
+        p.pending[i] = p.pending[--p.pending_count];
+        capnp::MessageBuilder msg(std::span<capnp::Word>(g_results, 4));
+        abi::Cqe cqe;
+        if (!msg.init_root(0, 0).ok()) {
+            cqe = completion(c.user_data, error_result(abi::TransportError::QueueFull));
+        } else if (msg.bytes().size() > c.result_len) {
+            cqe = completion(c.user_data, error_result(abi::TransportError::BufferTooSmall),
+                             static_cast<uint32_t>(msg.bytes().size()));
+        } else if (!copy_to_user({c.result_addr}, msg.bytes().data(), msg.bytes().size()).ok()) {
+            cqe = completion(c.user_data, error_result(abi::TransportError::BadBuffer));
+        } else {
+            cqe = completion(c.user_data, static_cast<int32_t>(msg.bytes().size()));
+        }
+        (void)p.ring->post(cqe);
+    }
+}
+
+uint64_t next_due_tick(const Process& p) {
+    uint64_t earliest = UINT64_MAX;
+    for (uint32_t i = 0; i < p.pending_count; ++i)
+        if (p.pending[i].complete_at_ns < earliest) earliest = p.pending[i].complete_at_ns;
+    return earliest == UINT64_MAX ? UINT64_MAX : clock_tick_for_ns(earliest);
 }
 
 }  // namespace
@@ -128,11 +173,12 @@ uint64_t cap_enter(Process& p, uint64_t min_complete, uint64_t timeout_ns) {
     }
     for (;;) {
         drain(p);
+        post_due(p);
         uint64_t avail = ring.cq_ready();
         if (avail >= want || timeout_ns == abi::kTimeoutPoll || sched_ticks() >= deadline) return avail;
-        // Nothing else posts completions yet (endpoints and timers will):
-        // sleep until the deadline, then look again.
-        sched_block_until(deadline);
+        // Sleep until the deadline or the next deferred completion is due.
+        uint64_t wake = next_due_tick(p);
+        sched_block_until(wake < deadline ? wake : deadline);
     }
 }
 

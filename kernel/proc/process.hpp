@@ -25,6 +25,15 @@ inline constexpr size_t kProcessNameMax = 32;
 // Capability slots per process until resource profiles set them.
 inline constexpr uint32_t kDefaultCapSlots = 64;
 
+// Calls that complete later (Timer.sleep) hold their CQE slot until then.
+inline constexpr uint32_t kMaxPendingCalls = 16;
+struct PendingCall {
+    uint64_t user_data;
+    uint64_t result_addr;
+    uint32_t result_len;
+    uint64_t complete_at_ns;
+};
+
 using CapTable = cap::CapTable<CapObject*>;
 using CapSlot = cap::Slot<CapObject*>;
 
@@ -52,6 +61,8 @@ struct Process {
     // process).
     std::optional<ring::KernelRing<>> ring;
     abi::CapSetHeader* capset;  // kernel view of the CapSet page
+    PendingCall pending[kMaxPendingCalls];
+    uint32_t pending_count;
 
     // Scheduling (kernel/proc/sched.hpp). One thread per process for now.
     enum class State : uint8_t { Runnable, Running, Blocked, Exited } state;

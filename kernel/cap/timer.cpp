@@ -1,0 +1,43 @@
+#include "kernel/cap/timer.hpp"
+
+#include <new>
+
+#include "kernel/clock.hpp"
+#include "kernel/proc/process.hpp"
+
+namespace capos {
+
+namespace {
+alignas(TimerCap) unsigned char g_timer_storage[sizeof(TimerCap)];
+TimerCap* g_timer = nullptr;
+}  // namespace
+
+TimerCap& TimerCap::instance() {
+    if (!g_timer) g_timer = new (g_timer_storage) TimerCap();
+    return *g_timer;
+}
+
+Result<rpc::Reply> TimerCap::call(uint16_t method, std::span<const uint8_t> params,
+                                  std::span<capnp::Word> scratch, CallContext& ctx) {
+    ctx_ = &ctx;
+    auto r = dispatch(method, params, scratch);
+    ctx_ = nullptr;
+    return r;
+}
+
+Result<void> TimerCap::now(schema::Timer::NowParams::Reader, schema::Timer::NowResults::Builder results) {
+    results.set_ns(clock_now_ns());
+    return {};
+}
+
+Result<void> TimerCap::sleep(schema::Timer::SleepParams::Reader params, schema::Timer::SleepResults::Builder) {
+    uint64_t ns = params.ns();
+    if (ns == 0) return {};
+    if (!ctx_->caller || ctx_->caller->pending_count == kMaxPendingCalls) return Error::Busy;
+    uint64_t now = clock_now_ns();
+    ctx_->defer = true;
+    ctx_->complete_at_ns = ns > UINT64_MAX - now ? UINT64_MAX : now + ns;
+    return {};
+}
+
+}  // namespace capos
