@@ -1,3 +1,5 @@
+#include "kernel/arch/x86_64/frame.inc"
+
 // Exception entry stubs. Each pushes an error code (0 if the CPU pushed
 // none) and its vector, then trap_common saves the general registers into a
 // TrapFrame (kernel/arch/x86_64/trap.hpp) and calls trap_dispatch(frame).
@@ -60,21 +62,7 @@ trap_common:
     testb $3, 24(%rsp)
     jz 1f
     swapgs
-1:  pushq %rax
-    pushq %rbx
-    pushq %rcx
-    pushq %rdx
-    pushq %rsi
-    pushq %rdi
-    pushq %rbp
-    pushq %r8
-    pushq %r9
-    pushq %r10
-    pushq %r11
-    pushq %r12
-    pushq %r13
-    pushq %r14
-    pushq %r15
+1:  PUSH_GPRS
     mov %rsp, %rdi
     cld
     call trap_dispatch
@@ -82,21 +70,7 @@ trap_common:
 // a TrapFrame and switch_context lands here (kernel/proc/sched.cpp).
 .global trap_return
 trap_return:
-    popq %r15
-    popq %r14
-    popq %r13
-    popq %r12
-    popq %r11
-    popq %r10
-    popq %r9
-    popq %r8
-    popq %rbp
-    popq %rdi
-    popq %rsi
-    popq %rdx
-    popq %rcx
-    popq %rbx
-    popq %rax
+    POP_GPRS
     testb $3, 24(%rsp)
     jz 2f
     swapgs

@@ -1,3 +1,5 @@
+#include "kernel/arch/x86_64/frame.inc"
+
 .section .text
 
 // SYSCALL entry: RCX = user RIP, R11 = user RFLAGS, interrupts off (FMASK).
@@ -16,39 +18,11 @@ syscall_entry:
     pushq %rcx             // rip
     pushq $0               // error
     pushq $0x100           // vector: marks a syscall frame
-    pushq %rax
-    pushq %rbx
-    pushq %rcx
-    pushq %rdx
-    pushq %rsi
-    pushq %rdi
-    pushq %rbp
-    pushq %r8
-    pushq %r9
-    pushq %r10
-    pushq %r11
-    pushq %r12
-    pushq %r13
-    pushq %r14
-    pushq %r15
+    PUSH_GPRS
     mov %rsp, %rdi
     cld
     call syscall_dispatch
-    popq %r15
-    popq %r14
-    popq %r13
-    popq %r12
-    popq %r11
-    popq %r10
-    popq %r9
-    popq %r8
-    popq %rbp
-    popq %rdi
-    popq %rsi
-    popq %rdx
-    popq %rcx
-    popq %rbx
-    popq %rax
+    POP_GPRS
     add $16, %rsp          // vector, error
     mov 0(%rsp), %rcx      // rip
     mov 16(%rsp), %r11     // rflags
