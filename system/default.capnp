@@ -10,7 +10,7 @@ using S = import "/schema/capos.capnp";
 
 const manifest :S.SystemManifest = (
   schemaVersion = S.manifestSchemaVersion,
-  binaries = [(name = "init")],
+  binaries = [(name = "init"), (name = "hello")],
   initConfig = (
     binary = "init",
     grants = [
@@ -22,5 +22,10 @@ const manifest :S.SystemManifest = (
       (name = "bootpkg", interfaceId = S.bootPackageInterfaceId, source = (kernel = bootPackage)),
     ],
   ),
+  # Until init owns the boot, the kernel starts these services itself.
+  services = [
+    (name = "hello", binary = "hello", grants = [
+      (name = "console", interfaceId = S.consoleInterfaceId, source = (kernel = console))]),
+  ],
   kernelParams = (motd = "capOS default system"),
 );

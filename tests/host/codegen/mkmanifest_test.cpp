@@ -211,7 +211,8 @@ TEST(Mkmanifest, DefaultSystemManifestIsValid) {
     ASSERT_EQ(sh(std::string(CAPOS_CAPNP_EXE) + " eval --binary -I " + kSource + " " + kSource +
                  "/system/default.capnp manifest > " + bin),
               0);
-    ToolRun r = mkmanifest("--manifest " + bin + " --binary init=" + image("init"), kTmp + "/default.pkg");
+    ToolRun r = mkmanifest("--manifest " + bin + " --binary init=" + image("init") + " --binary hello=" + image("hello"),
+                           kTmp + "/default.pkg");
     EXPECT_EQ(r.status, 0) << r.err;
 }
 
