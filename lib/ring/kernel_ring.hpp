@@ -94,7 +94,9 @@ public:
     uint32_t begin_pass() {
         uint32_t tail = Access::load_acquire(&header()->sq_tail);
         uint32_t pending = tail - sq_head_;
+#ifndef CAPOS_PLANTED_BUG_RING_CLAMP  // tests/model: planted-bug build only
         if (pending > geometry_.sq_entries()) pending = geometry_.sq_entries();
+#endif
         pass_remaining_ = pending;
         pass_stopped_full_ = false;
         return pending;
