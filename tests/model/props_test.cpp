@@ -2,7 +2,7 @@
 // operation sequences against reference models, on configurations larger
 // than the exhaustive checks can enumerate.
 //
-//   CapProps     three tables of 1..12 slots, 300..1500 operations: insert,
+//   CapProps     three tables of 1..12 slots, 200..800 operations: insert,
 //                release (live, stale and garbage ids), transfers of 1..18
 //                entries (live, stale, garbage sources; Copy, Move and
 //                invalid modes) ended by commit, abort or the destructor,
@@ -15,7 +15,7 @@
 //                next_cap_generation and an old id resolves again only
 //                after the 65,535 reuses the ABI documents.
 //   FrameProps   maps of 64..320 frames with random RAM and reserved ranges
-//                (unaligned), 2,000 random operations against a model.
+//                (unaligned), 1,000 random operations against a model.
 //   RingProps    the ring model's threads (ring_world.hpp) on larger rings
 //                (4..8 SQEs, up to 16 CQEs, up to 24 SQEs, up to 6 passes),
 //                honest or with 1..3 random hostile writes, under random
@@ -330,7 +330,7 @@ RC_GTEST_PROP(CapProps, LongSequencesMatchExactModel, ()) {
     const int ntables = 3;
     for (int i = 0; i < ntables; ++i)
         w.tables.push_back(std::make_unique<PTable>(*rc::gen::inRange<uint32_t>(1, 13)));
-    const int steps = *rc::gen::inRange(300, 1500);
+    const int steps = *rc::gen::inRange(200, 800);
     for (int step = 0; step < steps; ++step) {
         PTable& t = *w.tables[*rc::gen::inRange(0, ntables)];
         int op = *rc::gen::inRange(0, 100);
@@ -405,7 +405,7 @@ RC_GTEST_PROP(FrameProps, LargeMapsMatchModel, ()) {
         v.push_back(a.total_frames());
         return v;
     };
-    const int steps = 2000;
+    const int steps = 1000;
     for (int step = 0; step < steps; ++step) {
         int op = *rc::gen::inRange(0, 10);
         auto before = image();

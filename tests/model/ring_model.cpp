@@ -144,7 +144,7 @@ int main(int argc, char** argv) {
         honest("honest sq2 cq2, 3 SQEs, 3 passes, across 2^32", 2, 2, 0xFFFF'FFFEu, 3, 1, 2, 3),
         honest("honest sq1 cq1, 2 SQEs, 3 passes", 1, 1, 0xFFFF'FFFFu, 2, 1, 1, 3),
         honest("honest sq2 cq4, 4 SQEs, 2 passes", 2, 4, 0, 4, 1, 2, 2),
-        honest("honest sq4 cq4, 5 SQEs, 2 passes", 4, 4, 0, 5, 1, 2, 2),
+        honest("honest sq4 cq4, 5 SQEs, 2 passes", 4, 4, 0, 5, 1, 1, 2),
     };
     if (!quick)
         for (const auto& sc : honest_cases) check(sc, &totals);
