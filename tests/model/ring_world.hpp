@@ -28,11 +28,13 @@
 //                     entries, never loads the SQ, and uses its own slots
 //   ring.cq_overwrite the kernel writes a CQE only into a slot the cq_head
 //                     it last loaded shows as reaped
-// After every kernel step: ring.clamp (begin_pass yields at most
-// sq_entries and a pass consumes at most that many), ring.overflow (the
-// overflow counter rises by exactly one per refused reservation or post),
-// ring.reserve (every consumed SQE's completion is posted or holds a
-// reservation).
+// After every kernel pass: ring.clamp (begin_pass yields at most
+// sq_entries and a pass consumes at most that many), ring.indices (the
+// kernel's sq_head and cq_tail moved exactly by the SQEs it consumed and
+// the CQEs it posted), ring.backlog (the flag is set iff the pass stopped
+// on a full CQ), ring.overflow (the overflow counter rises by exactly one
+// per refused reservation or post), ring.reserve (every consumed SQE's
+// completion is posted or holds a reservation).
 // Honest scenarios also check ownership and delivery: ring.sq_overwrite
 // (the producer never writes an SQ slot the kernel has not consumed),
 // ring.sq_read (the kernel reads only published SQEs, and gets exactly what
@@ -494,6 +496,12 @@ private:
             }
         }
         kr_->end_pass();
+        // The kernel's own indices move only by what it did, whatever the
+        // header says.
+        MODEL_REQUIRE(kr_->sq_head() - sc_.initial_index == consumed_ &&
+                          kr_->cq_tail() - sc_.initial_index == posted_,
+                      "ring.indices", "kernel sq_head %u cq_tail %u after consuming %u and posting %u",
+                      kr_->sq_head(), kr_->cq_tail(), consumed_, posted_);
         MODEL_REQUIRE(kr_->overflow_count() == overflow_expected_, "ring.overflow",
                       "overflow counter %u, %u refusals seen", kr_->overflow_count(), overflow_expected_);
         MODEL_REQUIRE(kr_->reserved_cqes() == deferred_.size() && deferred_.size() <= sc_.cq_entries, "ring.reserve",
