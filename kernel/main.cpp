@@ -56,31 +56,28 @@ void log_exit(Process* p, int64_t code) {
     log::info("service '{}' (pid {}) exited with code {}", p->name, p->pid, code);
 }
 
-// Until init owns the boot: start every service of the manifest with the
-// kernel capabilities its grants name. By default one after another (each
-// runs to its exit before the next starts, so transcripts are ordered);
-// with `services=concurrent` all at once, preemptively scheduled.
+// Creates the process for service i of the manifest, with the kernel
+// capabilities its grants name. `name` is set whenever the service is found.
+Result<Process*> create_service(size_t i, StringView* name, elf::Rejection* why) {
+    std::span<const uint8_t> elf;
+    TRY(boot_package_service(i, name, &elf));
+    InitialCap caps[abi::kCapSetMaxEntries];
+    size_t ncaps = TRY(boot_package_kernel_grants(i, caps, abi::kCapSetMaxEntries));
+    return process_create(*name, elf.data(), elf.size(), why, std::span<const InitialCap>(caps, ncaps));
+}
+
+// Until init owns the boot: start every service of the manifest. By default
+// one after another (each runs to its exit before the next starts, so
+// transcripts are ordered); with `services=concurrent` all at once,
+// preemptively scheduled.
 void run_services(bool concurrent) {
     for (size_t i = 0; i < boot_package_service_count(); ++i) {
-        StringView name;
-        std::span<const uint8_t> elf;
-        auto found = boot_package_service(i, &name, &elf);
-        if (!found.ok()) {
-            log::error("service {}: cannot start: {}", i, found.error());
-            continue;
-        }
-        InitialCap caps[abi::kCapSetMaxEntries];
-        auto ncaps = boot_package_kernel_grants(i, caps, abi::kCapSetMaxEntries);
-        if (!ncaps.ok()) {
-            log::error("service '{}': grants refused: {}", name, ncaps.error());
-            continue;
-        }
+        StringView name = "?";
         elf::Rejection why;
-        auto p = process_create(name, elf.data(), elf.size(), &why,
-                                std::span<const InitialCap>(caps, ncaps.value()));
+        auto p = create_service(i, &name, &why);
         if (!p.ok()) {
-            log::error("service '{}': binary refused: {} ({})", name, why.empty() ? error_name(p.error()) : why.c_str(),
-                       p.error());
+            if (!why.empty()) log::error("service '{}': binary refused: {} ({})", name, why.c_str(), p.error());
+            else log::error("service '{}': cannot start: {}", name, p.error());
             continue;
         }
         log::info("service '{}' started as pid {}", name, p.value()->pid);
@@ -97,20 +94,12 @@ void run_services(bool concurrent) {
 // `cycles=N`: start and end the first service N times; the counters must
 // come back exactly (the scenario compares the two lines).
 void run_cycles(uint64_t n) {
-    StringView name;
-    std::span<const uint8_t> elf;
-    if (!boot_package_service(0, &name, &elf).ok()) {
-        log::error("cycles: the boot package has no first service");
-        return;
-    }
+    StringView name = "?";
     log::info("cycles: before: frames free {} heap bytes {} allocations {}", frames().free_frames(),
               kheap().live_bytes(), kheap().live_allocations());
     uint64_t ok = 0;
     for (uint64_t i = 0; i < n; ++i) {
-        InitialCap caps[abi::kCapSetMaxEntries];
-        auto ncaps = boot_package_kernel_grants(0, caps, abi::kCapSetMaxEntries);
-        auto p = process_create(name, elf.data(), elf.size(), nullptr,
-                                std::span<const InitialCap>(caps, ncaps.ok() ? ncaps.value() : 0));
+        auto p = create_service(0, &name, nullptr);
         if (!p.ok()) {
             log::error("cycles: start {} failed: {}", i, p.error());
             break;

@@ -1,6 +1,5 @@
 // A process: its address space, its (still empty) capability table and its
-// exit code. Stage 1-3: processes run one at a time to completion
-// (run_process); the scheduler issue replaces this with threads.
+// exit code. One thread per process, scheduled by kernel/proc/sched.hpp.
 #pragma once
 
 #include <cstdint>
