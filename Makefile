@@ -13,7 +13,7 @@ QEMU_OK := status=$$?; [ $$status -eq 0 ] || [ $$status -eq 33 ] || { echo "qemu
 .DEFAULT_GOAL := all
 .PHONY: all deps configure build check check-host check-qemu run run-uefi \
         run-pvh fuzz fuzz-smoke bench-capnp check-model clean help \
-        measure-linux
+        measure-linux run-measure
 
 help: ## List the targets
 	@grep -hE '^[a-zA-Z0-9_-]+:.*## ' $(MAKEFILE_LIST) | \
@@ -62,6 +62,10 @@ fuzz: all ## Long libFuzzer runs: FUZZ_SECONDS (default 600) per target
 
 bench-capnp: all ## Benchmark lib/capnp against libcapnp (prints ours/libcapnp ratios)
 	$(CMAKE) --build $(BUILD) --target bench-capnp
+
+run-measure: $(BUILD)/build.ninja ## Boot the measure system 5x under -icount (deterministic counts) -> build/measure/capos.json
+	$(CMAKE) --build $(BUILD) -j $(JOBS) --target kernel bootpkg_measure
+	./tools/measure/capos.sh $(BUILD)
 
 measure-linux: ## Linux peer: Debian's kernel + static benchmarks in the same QEMU -> build/measure/linux.json
 	@./tools/install-deps.sh

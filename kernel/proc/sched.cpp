@@ -9,6 +9,7 @@
 #include "kernel/mm/address_space.hpp"
 #include "kernel/panic.hpp"
 #include "kernel/proc/process.hpp"
+#include "kernel/stats.hpp"
 
 extern "C" void switch_context(capos::arch::KernelContext* save, const capos::arch::KernelContext* load);
 
@@ -72,12 +73,14 @@ void run(Process* p) {
     arch::tss_set_rsp0(p->kstack_top);
     arch::cpu_set_kernel_rsp(p->kstack_top);
     arch::write_cr3(p->aspace->cr3());
+    stats::count_cr3_write();
     arch::set_fs_base(p->fs_base);
     asm volatile("fxrstor %0" ::"m"(p->fpu));
     ++g_switches;
     switch_context(&g_idle_ctx, &p->ctx);
     // Back in idle: the process yielded, blocked or exited.
     arch::write_cr3(kernel_page_table().root());
+    stats::count_cr3_write();
     arch::set_fs_base(0);
     g_current = nullptr;
 }
@@ -96,6 +99,7 @@ void sched_init() {
 
 void sched_add(Process* p) {
     ++g_live;
+    stats::snapshot("start", p->pid);
     p->state = Process::State::Runnable;
     g_run.push(p);
 }
@@ -104,6 +108,7 @@ void sched_run(void (*on_exit)(Process*, int64_t)) {
     while (g_live > 0) {
         while (Process* dead = g_exited.pop()) {
             --g_live;
+            stats::snapshot("exit", dead->pid);
             if (on_exit) on_exit(dead, dead->exit_code);
             process_destroy(dead);
         }

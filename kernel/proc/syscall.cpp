@@ -6,6 +6,7 @@
 #include "kernel/ipc/ring_dispatch.hpp"
 #include "kernel/log.hpp"
 #include "kernel/proc/process.hpp"
+#include "kernel/stats.hpp"
 
 namespace capos {
 
@@ -22,6 +23,7 @@ void user_fault(const arch::TrapFrame& f) {
 
 extern "C" void syscall_dispatch(capos::arch::TrapFrame* f) {
     using namespace capos;
+    stats::count_syscall();
     switch (f->rax) {
     case abi::kSysExit:
         process_exit_current(static_cast<int32_t>(f->rdi));
