@@ -13,7 +13,7 @@ QEMU_OK := status=$$?; [ $$status -eq 0 ] || [ $$status -eq 33 ] || { echo "qemu
 .DEFAULT_GOAL := all
 .PHONY: all deps configure build check check-host check-qemu run run-uefi \
         run-pvh fuzz fuzz-smoke bench-capnp check-model clean help \
-        measure-linux run-measure
+        measure-linux run-measure measure-report
 
 help: ## List the targets
 	@grep -hE '^[a-zA-Z0-9_-]+:.*## ' $(MAKEFILE_LIST) | \
@@ -70,6 +70,10 @@ run-measure: $(BUILD)/build.ninja ## Boot the measure system 5x under -icount (d
 measure-linux: ## Linux peer: Debian's kernel + static benchmarks in the same QEMU -> build/measure/linux.json
 	@./tools/install-deps.sh
 	./tools/measure/linux.sh $(BUILD)
+
+measure-report: ## build/measure/report.md + PNG plot from the last run-measure and measure-linux
+	@./tools/install-deps.sh
+	python3 tools/measure/report.py $(BUILD)/measure
 
 clean: ## Remove the build tree
 	rm -rf $(BUILD)
