@@ -6,6 +6,15 @@
 #
 # The fuzz sub-build (CAPOS_FUZZ_BUILD=ON, clang) builds only the host
 # flavour of lib/ with libFuzzer instrumentation, and the fuzz targets.
+#
+# CAPOS_KERNEL_UBSAN (default ON) adds a fourth freestanding flavour,
+# kernel_ubsan: the kernel flags plus UndefinedBehaviorSanitizer in trap
+# mode (every check is an inline `ud2`, no runtime library), and the kernel
+# built from it, build/kernel/capos-ubsan.elf (capos_kernel_ubsan_variant).
+# A trap is a #UD in ring 0, which the kernel's exception handler turns
+# into a panic naming the vector and RIP. The qemu.ubsan_* scenarios boot it.
+
+option(CAPOS_KERNEL_UBSAN "Also build the kernel with UBSan in trap mode (capos-ubsan.elf)" ON)
 
 set(CAPOS_WARNINGS -Wall -Wextra -Werror)
 
@@ -23,6 +32,15 @@ target_compile_options(capos_kernel_flags INTERFACE
         -mno-red-zone -mcmodel=kernel -mgeneral-regs-only -fno-omit-frame-pointer
         -fno-tree-loop-distribute-patterns>
     -DCAPOS_KERNEL=1)
+
+# GCC 12 has no -fsanitize-trap=; -fsanitize-undefined-trap-on-error makes
+# every -fsanitize=undefined check trap instead of calling libubsan.
+# CAPOS_UBSAN=1 lets the selftest (test=ubsan) know it is in this build.
+add_library(capos_kernel_ubsan_flags INTERFACE)
+target_link_libraries(capos_kernel_ubsan_flags INTERFACE capos_kernel_flags)
+target_compile_options(capos_kernel_ubsan_flags INTERFACE
+    $<$<COMPILE_LANGUAGE:C,CXX>:-fsanitize=undefined -fsanitize-undefined-trap-on-error>
+    -DCAPOS_UBSAN=1)
 
 add_library(capos_user_flags INTERFACE)
 target_link_libraries(capos_user_flags INTERFACE capos_common_flags)
@@ -51,16 +69,23 @@ add_library(capos_tool_flags INTERFACE)
 target_link_libraries(capos_tool_flags INTERFACE capos_common_flags)
 target_compile_options(capos_tool_flags INTERFACE ${CAPOS_WARNINGS} -O2 -g -DCAPOS_HOST=1)
 
+# The flavours every library is built in.
+function(capos_flavours out)
+    if(CAPOS_FUZZ_BUILD)
+        set(${out} host PARENT_SCOPE)
+    elseif(CAPOS_KERNEL_UBSAN)
+        set(${out} kernel user host tool kernel_ubsan PARENT_SCOPE)
+    else()
+        set(${out} kernel user host tool PARENT_SCOPE)
+    endif()
+endfunction()
+
 # capos_library(NAME SOURCES...) -> NAME_kernel, NAME_user, NAME_host, NAME_tool
-# (only NAME_host in the fuzz sub-build). Header-only libraries pass no
+# and NAME_kernel_ubsan (only NAME_host in the fuzz sub-build). Header-only libraries pass no
 # sources and get INTERFACE targets.
 function(capos_library name)
     set(srcs ${ARGN})
-    if(CAPOS_FUZZ_BUILD)
-        set(flavours host)
-    else()
-        set(flavours kernel user host tool)
-    endif()
+    capos_flavours(flavours)
     foreach(fl ${flavours})
         if(srcs)
             add_library(${name}_${fl} STATIC ${srcs})
@@ -74,11 +99,7 @@ endfunction()
 
 # capos_library_link(NAME DEPS...): NAME_<fl> links DEP_<fl> in every flavour.
 function(capos_library_link name)
-    if(CAPOS_FUZZ_BUILD)
-        set(flavours host)
-    else()
-        set(flavours kernel user host tool)
-    endif()
+    capos_flavours(flavours)
     foreach(fl ${flavours})
         get_target_property(type ${name}_${fl} TYPE)
         foreach(dep ${ARGN})
@@ -135,4 +156,45 @@ function(capos_fuzz_target name)
         add_test(NAME fuzz.${name} COMMAND ${exe} ${args} ${corpus})
         set_tests_properties(fuzz.${name} PROPERTIES LABELS fuzz TIMEOUT 900)
     endif()
+endfunction()
+
+# capos_kernel_ubsan_variant(TARGET OUTPUT_NAME): TARGET_ubsan, the same
+# executable (sources, link options, dependencies) compiled with
+# capos_kernel_ubsan_flags instead of capos_kernel_flags and linked with the
+# kernel_ubsan flavour of every lib/ library TARGET links. Call it through
+# cmake_language(DEFER CALL ...) so it sees TARGET's final link list.
+function(capos_kernel_ubsan_variant target output_name)
+    if(NOT CAPOS_KERNEL_UBSAN OR CAPOS_FUZZ_BUILD)
+        return()
+    endif()
+    set(v ${target}_ubsan)
+    get_target_property(srcs ${target} SOURCES)
+    add_executable(${v} ${srcs})
+    set(libs "")
+    get_target_property(links ${target} LINK_LIBRARIES)
+    foreach(l ${links})
+        if(l STREQUAL "capos_kernel_flags")
+            list(APPEND libs capos_kernel_ubsan_flags)
+        elseif(l MATCHES "^(.+)_kernel$")
+            # (${CMAKE_MATCH_1} is expanded before the MATCHES runs: test it apart.)
+            if(NOT TARGET ${CMAKE_MATCH_1}_kernel_ubsan)
+                message(FATAL_ERROR "${v}: no UBSan flavour of ${l}")
+            endif()
+            list(APPEND libs ${CMAKE_MATCH_1}_kernel_ubsan)
+        else()
+            list(APPEND libs ${l})
+        endif()
+    endforeach()
+    target_link_libraries(${v} PRIVATE ${libs})
+    foreach(prop LINK_OPTIONS LINK_DEPENDS COMPILE_OPTIONS COMPILE_DEFINITIONS INCLUDE_DIRECTORIES)
+        get_target_property(val ${target} ${prop})
+        if(val)
+            set_property(TARGET ${v} PROPERTY ${prop} ${val})
+        endif()
+    endforeach()
+    get_target_property(deps ${target} MANUALLY_ADDED_DEPENDENCIES)
+    if(deps)
+        add_dependencies(${v} ${deps})
+    endif()
+    set_target_properties(${v} PROPERTIES OUTPUT_NAME ${output_name} SUFFIX "")
 endfunction()

@@ -14,6 +14,7 @@ bool parse_test(StringView name, KernelTest* out) {
     else if (name == "gpf") *out = KernelTest::GeneralProtection;
     else if (name == "usercopy") *out = KernelTest::UserCopy;
     else if (name == "smap") *out = KernelTest::Smap;
+    else if (name == "ubsan") *out = KernelTest::Ubsan;
     else return false;
     return true;
 }

@@ -5,7 +5,9 @@
 //   test=NAME                   run an in-kernel test (repeatable): frames, heap,
 //                               pagefault, gpf (these two fault on purpose),
 //                               usercopy, smap (a kernel access to user memory
-//                               outside the helpers: faults when SMAP is on)
+//                               outside the helpers: faults when SMAP is on),
+//                               ubsan (a signed overflow: traps, a #UD panic,
+//                               in the UBSan build capos-ubsan.elf only)
 //   cycles=N                    start and end the first service N times
 //   services=sequential|concurrent  run the manifest's services one after
 //                               another (default) or all at once
@@ -18,7 +20,7 @@
 
 namespace capos {
 
-enum class KernelTest : uint8_t { Frames, Heap, PageFault, GeneralProtection, UserCopy, Smap };
+enum class KernelTest : uint8_t { Frames, Heap, PageFault, GeneralProtection, UserCopy, Smap, Ubsan };
 
 struct BootOptions {
     bool shutdown = false;

@@ -168,6 +168,20 @@ void test_smap() {
     log::info("test smap: the read did not fault (SMAP is off)");
 }
 
+// In the UBSan build (capos-ubsan.elf, CAPOS_UBSAN) a signed overflow must
+// trap: ud2, #UD in ring 0, the exception handler's panic. Elsewhere the
+// overflow is not attempted.
+[[gnu::noinline]] void test_ubsan() {
+#if defined(CAPOS_UBSAN)
+    volatile int64_t big = INT64_MAX;
+    log::info("test ubsan: adding 1 to INT64_MAX (signed overflow)");
+    int64_t sum = big + 1;
+    panic("test ubsan: the overflow did not trap (sum {})", sum);
+#else
+    log::info("test ubsan: not the UBSan build, nothing to trap");
+#endif
+}
+
 }  // namespace
 
 void run_selftests(const BootOptions& options) {
@@ -179,6 +193,7 @@ void run_selftests(const BootOptions& options) {
         case KernelTest::GeneralProtection: test_gpf(); break;
         case KernelTest::UserCopy: test_usercopy(); break;
         case KernelTest::Smap: test_smap(); break;
+        case KernelTest::Ubsan: test_ubsan(); break;
         }
     }
 }
