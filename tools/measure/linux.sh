@@ -15,7 +15,7 @@
 #    to show that the counts repeat), and writes BUILD/measure/linux.json
 #    (tools/measure/parse_linux.py) beside the serial logs.
 #
-# Needs: apt (with package lists: run `apt-get update` once), dpkg-deb, g++
+# Needs: apt (runs `apt-get update` when it has no package lists), dpkg-deb, g++
 # with static glibc (libc6-dev), cpio, qemu-system-x86_64, python3.
 set -eu
 
@@ -30,10 +30,17 @@ CXX=${CXX:-g++}
 mkdir -p "$WORK"
 
 # --- 1. the kernel -----------------------------------------------------------
+resolve() {
+    apt-cache depends linux-image-amd64 2>/dev/null |
+        awk '/Depends: linux-image-[0-9]/ { print $2; exit }'
+}
 pkg=${LINUX_PKG:-}
+[ -n "$pkg" ] || pkg=$(resolve)
 if [ -z "$pkg" ]; then
-    pkg=$(apt-cache depends linux-image-amd64 2>/dev/null |
-          awk '/Depends: linux-image-[0-9]/ { print $2; exit }')
+    # A fresh machine may have no package lists yet.
+    echo "measure-linux: no package lists; running apt-get update"
+    if [ "$(id -u)" -eq 0 ]; then apt-get update -q; else sudo apt-get update -q; fi
+    pkg=$(resolve)
 fi
 if [ -z "$pkg" ]; then
     echo "measure-linux: cannot resolve linux-image-amd64 (run 'apt-get update' first)" >&2
@@ -88,14 +95,5 @@ while [ "$i" -le "$BOOTS" ]; do
     i=$((i + 1))
 done
 # shellcheck disable=SC2086
-python3 "$ROOT/tools/measure/parse_linux.py" "$OUT/linux.json" $args
-python3 - "$OUT/linux.json" "$pkg" "$version" <<'PY'
-import json, sys
-path, pkg, version = sys.argv[1:]
-data = json.load(open(path))
-data["package"] = {"name": pkg, "version": version}
-with open(path, "w") as f:
-    json.dump(data, f, indent=2, sort_keys=True)
-    f.write("\n")
-PY
+python3 "$ROOT/tools/measure/parse_linux.py" "$OUT/linux.json" "package=$pkg" "version=$version" $args
 echo "measure-linux: wrote $OUT/linux.json"

@@ -1,9 +1,9 @@
 #!/usr/bin/env python3
 """Turns the serial logs of the Linux peer's boots into linux.json.
 
-usage: parse_linux.py OUT.json CONFIG=LOG [CONFIG=LOG ...]
+usage: parse_linux.py OUT.json [package=NAME version=VERSION] CONFIG=LOG [CONFIG=LOG ...]
 
-CONFIG names the kernel command-line variant (mitigations-off, defaults);
+package= and version= record the Debian kernel package. CONFIG names the kernel command-line variant (mitigations-off, defaults);
 a config may appear several times (repeated boots). Exits 1 when a boot
 printed no rows, a row failed its check, or the program list did not
 finish ("measure-linux: done, 0 program(s) failed").
@@ -29,6 +29,9 @@ def main():
     bad = []
     for arg in sys.argv[2:]:
         config, _, log = arg.partition("=")
+        if config in ("package", "version"):
+            out.setdefault("package", {})["name" if config == "package" else "version"] = log
+            continue
         lines = measurelib.read_lines(log)
         boot = {"log": os.path.basename(log), "rows": measurelib.parse_rows(lines),
                 "vulnerabilities": {}}

@@ -226,10 +226,16 @@ def main():
             md.append("CPU vulnerability status under the default boot (QEMU's default CPU model), "
                       "and where mitigations=off changed it:")
             md.append("")
+            unaffected = []
             for name in sorted(vdef):
                 other = voff.get(name)
+                if vdef[name] == "Not affected" and other in (None, "Not affected"):
+                    unaffected.append(name)
+                    continue
                 change = f" (mitigations=off: {other})" if other and other != vdef[name] else ""
                 md.append(f"- {name}: {vdef[name]}{change}")
+            if unaffected:
+                md.append("- not affected: " + ", ".join(unaffected))
             md.append("")
         md.append("The issue's SCM_RIGHTS figure came from a program we do not have; ours passes the "
                   "descriptor one way (request) and answers with plain bytes, which may explain a "
