@@ -17,6 +17,9 @@
 option(CAPOS_KERNEL_UBSAN "Also build the kernel with UBSan in trap mode (capos-ubsan.elf)" ON)
 
 set(CAPOS_WARNINGS -Wall -Wextra -Werror)
+# The .S files of the kernel and user runtime: preprocessor and assembler
+# warnings are errors too.
+set(CAPOS_ASM_WARNINGS -Wall -Werror -Wa,--fatal-warnings)
 
 add_library(capos_common_flags INTERFACE)
 target_include_directories(capos_common_flags INTERFACE
@@ -31,6 +34,7 @@ target_compile_options(capos_kernel_flags INTERFACE
         -fno-asynchronous-unwind-tables -fno-stack-protector -fno-pic -fno-pie
         -mno-red-zone -mcmodel=kernel -mgeneral-regs-only -fno-omit-frame-pointer
         -fno-tree-loop-distribute-patterns>
+    $<$<COMPILE_LANGUAGE:ASM>:${CAPOS_ASM_WARNINGS}>
     -DCAPOS_KERNEL=1)
 
 # GCC 12 has no -fsanitize-trap=; -fsanitize-undefined-trap-on-error makes
@@ -49,6 +53,7 @@ target_compile_options(capos_user_flags INTERFACE
     $<$<COMPILE_LANGUAGE:C,CXX>:${CAPOS_WARNINGS} -O2 -g -ffreestanding
         -fno-asynchronous-unwind-tables -fno-stack-protector -fno-pic -fno-pie
         -fno-tree-loop-distribute-patterns>
+    $<$<COMPILE_LANGUAGE:ASM>:${CAPOS_ASM_WARNINGS}>
     -DCAPOS_USER=1)
 
 add_library(capos_host_flags INTERFACE)
