@@ -1,0 +1,163 @@
+// ipc_echo: typed IPC over an endpoint (qemu.ipc_echo). One binary, two
+// roles chosen by the CapSet (system/scenarios/ipc_echo.capnp):
+//
+// Server ("svc": the raw Endpoint, protocol Console): keeps kRecvs RECVs
+// posted, dispatches every received call through the generated
+// Console::Server skeleton (rt::parse_recv, rt::dispatch_call), which
+// prints "echo-server: <line>" through its own kernel Console, and answers
+// everything that arrived in one cap_enter with one batch of RETURNs. It
+// stops after the line "bye" and prints how many calls it served and its
+// largest batch. Exit 0, or:
+//   1 setup                      2 a RECV failed or did not parse
+//   3 a call could not be dispatched
+//   4 a RETURN failed            5 the SQ or the CQ overflowed
+//
+// Client ("echo": a client facet of the server's endpoint, protocol
+// Console). Exit 0, or the number of the failed check:
+//   1 setup
+//   2 100 writeLine calls one at a time through the generated
+//     Console::Client over the facet id, exactly as over a kernel Console:
+//     each returns writeLine's (empty) results
+//   3 32 raw CALL SQEs submitted and entered with ONE cap_enter: each CQE
+//     arrives once, with a results message that decodes as
+//     WriteLineResults, no transfer records
+//   4 "bye" through the typed client
+#include <cstdint>
+
+#include "user/tests/ipc_common.hpp"
+
+namespace {
+using namespace ipctest;
+using capos::rpc::CallBuffers;
+
+constexpr const char* kProg = "ipc_echo";
+
+// ---------------------------------------------------------------- server
+constexpr int kRecvs = 16;
+alignas(8) uint8_t g_recv[kRecvs][256];
+capnp::Word g_scratch[kRecvs][32];
+
+int serve(abi::CapId ep) {
+    LineServer console("echo-server");
+    uint64_t recv_ud[kRecvs] = {};
+    auto post = [&](int i) -> bool {
+        recv_ud[i] = submit(recv_sqe(ep, g_recv[i]));
+        return recv_ud[i] != 0;
+    };
+    for (int i = 0; i < kRecvs; ++i)
+        if (!post(i)) return 5;
+    uint32_t served = 0, batches = 0, largest = 0, returns_out = 0;
+    bool bye = false;
+    while (!bye || returns_out > 0) {
+        ring().enter(1, abi::kTimeoutForever);
+        abi::Sqe answers[kRecvs];
+        int ready[kRecvs];
+        int n = 0;
+        abi::Cqe c;
+        while (ring().reap(&c)) {
+            int slot = -1;
+            for (int i = 0; i < kRecvs; ++i)
+                if (recv_ud[i] == c.user_data) slot = i;
+            if (slot < 0) {  // a RETURN's CQE
+                if (c.result != 0) return 4;
+                --returns_out;
+                continue;
+            }
+            recv_ud[slot] = 0;
+            if (c.result < 0) return 2;
+            Served s = dispatch(console, c, g_recv[slot], g_scratch[slot]);
+            if (!s.ok) return 3;
+            if (s.answer.exception) return 3;
+            answers[n] = return_sqe(ep, s.answer.call_id, s.answer.message);
+            ready[n++] = slot;
+            if (console.last_is("bye")) bye = true;
+        }
+        if (n == 0) continue;
+        // One batch: every RETURN, then the RECVs posted again, in one enter.
+        for (int i = 0; i < n; ++i) {
+            if (submit(answers[i]) == 0) return 5;
+            ++returns_out;
+        }
+        if (!bye)
+            for (int i = 0; i < n; ++i)
+                if (!post(ready[i])) return 5;
+        push();
+        served += static_cast<uint32_t>(n);
+        ++batches;
+        if (static_cast<uint32_t>(n) > largest) largest = static_cast<uint32_t>(n);
+    }
+    say("echo-server: served {} calls in {} batches, largest batch {}", served, batches, largest);
+    return 0;
+}
+
+// ---------------------------------------------------------------- client
+capnp::Word g_params[64];
+alignas(8) uint8_t g_results[256];
+constexpr int kBatch = 32;
+capnp::Word g_batch_params[kBatch][16];
+alignas(8) uint8_t g_batch_results[kBatch][64];
+
+int client(abi::CapId facet) {
+    Verdict v;
+    auto t = rt::transport();
+    if (!t) return 1;
+    schema::Console::Client echo(*t.value(), facet);
+    CallBuffers b(g_params, g_results);
+
+    {
+        Check c(kProg, 2, "100 typed writeLine calls through the facet");
+        char text[32];
+        for (int i = 1; i <= 100 && c.ok(); ++i) {
+            size_t n = capos::format_to(text, sizeof text, "echo {}", i);
+            auto r = echo.write_line(b, StringView(text, n));
+            if (!r) c.fail("writeLine", capos::error_name(r.error()));
+        }
+        v.add(c, 2);
+    }
+    {
+        Check c(kProg, 3, "32 calls in one cap_enter, every answer checked");
+        uint64_t ud[kBatch];
+        char text[32];
+        for (int i = 0; i < kBatch && c.ok(); ++i) {
+            size_t n = capos::format_to(text, sizeof text, "batch {}", i + 1);
+            auto params = text_params(g_batch_params[i], StringView(text, n));
+            abi::Sqe s = call_sqe(facet, schema::Console::kMethodWriteLine, params, g_batch_results[i]);
+            ud[i] = submit(s);
+            if (ud[i] == 0) c.fail("submit", "SQ full");
+        }
+        if (c.ok()) (void)ring().enter(kBatch, abi::kTimeoutForever);
+        for (int i = 0; i < kBatch && c.ok(); ++i) {
+            abi::Cqe q = wait_for(ud[i]);
+            if (q.result < 0) {
+                c.fail("answer", result_name(q.result));
+                break;
+            }
+            if (q.xfer_count != 0) c.fail("answer", "unexpected transfer records");
+            capnp::MessageReader msg(std::span<const uint8_t>(g_batch_results[i], static_cast<size_t>(q.result)));
+            if (!schema::Console::WriteLineResults::read_root(msg)) c.fail("answer", "results do not decode");
+        }
+        v.add(c, 3);
+    }
+    {
+        Check c(kProg, 4, "bye");
+        auto r = echo.write_line(b, "bye");
+        if (!r) c.fail("writeLine", capos::error_name(r.error()));
+        v.add(c, 4);
+    }
+    if (v.first_failed == 0) say("echo-client: {} answers checked", 100 + kBatch + 1);
+    return v.first_failed;
+}
+
+}  // namespace
+
+int capos_main(const rt::StartInfo&) {
+    if (!rt::ring()) return 1;
+    if (has_cap("svc")) {
+        abi::CapId ep = cap("svc", schema::Endpoint::kInterfaceId);
+        if (ep == abi::kCapIdNone) return 1;
+        return serve(ep);
+    }
+    abi::CapId facet = cap("echo", schema::Console::kInterfaceId);
+    if (facet == abi::kCapIdNone) return 1;
+    return client(facet);
+}
