@@ -3,6 +3,7 @@
 #include <new>
 
 #include "kernel/cap/console.hpp"
+#include "kernel/cap/memory.hpp"
 #include "kernel/cap/timer.hpp"
 #include "kernel/log.hpp"
 #include "kernel/proc/process.hpp"
@@ -74,6 +75,12 @@ Result<void> boot_package_service(size_t i, StringView* name, std::span<const ui
     return Error::NotFound;
 }
 
+Result<mm::Limits> boot_package_service_limits(size_t i) {
+    if (i >= boot_package_service_count()) return Error::OutOfRange;
+    auto profile = TRY(g_services[static_cast<uint32_t>(i)].profile());
+    return mm::Limits{profile.cap_slots(), profile.frames(), profile.mapped_pages()};
+}
+
 Result<size_t> boot_package_kernel_grants(size_t i, InitialCap* out, size_t max) {
     if (i >= boot_package_service_count()) return Error::OutOfRange;
     auto s = g_services[static_cast<uint32_t>(i)];
@@ -89,23 +96,31 @@ Result<size_t> boot_package_kernel_grants(size_t i, InitialCap* out, size_t max)
             continue;
         }
         CapObject* obj = nullptr;
+        uint64_t interface_id = 0;
+        bool own_vm = false;
         switch (source.kernel()) {
         case schema::KernelCap::Console: obj = &ConsoleCap::instance(); break;
         case schema::KernelCap::Timer: obj = &TimerCap::instance(); break;
+        case schema::KernelCap::FrameAllocator: obj = &frame_allocator(); break;
+        case schema::KernelCap::VirtualMemory:
+            own_vm = true;  // minted by process_create for the new process
+            interface_id = schema::VirtualMemory::kInterfaceId;
+            break;
         default: break;
         }
-        if (!obj) {
+        if (obj) interface_id = obj->interface_id();
+        if (!obj && !own_vm) {
             log::error("service '{}': grant '{}': kernel capability {} is not available yet", service, name,
                        static_cast<uint16_t>(source.kernel()));
             continue;
         }
-        if (obj->interface_id() != grant.interface_id()) {
+        if (interface_id != grant.interface_id()) {
             log::error("service '{}': grant '{}': interface {:#x} does not match its source", service, name,
                        grant.interface_id());
             return Error::InvalidArgument;
         }
         if (n == max) return Error::LimitExceeded;
-        out[n++] = InitialCap{name, obj};
+        out[n++] = InitialCap{name, obj, own_vm};
     }
     return n;
 }

@@ -9,6 +9,7 @@
 
 #include "lib/base/error.hpp"
 #include "lib/base/string_view.hpp"
+#include "lib/mm/ledger.hpp"
 
 namespace capos {
 
@@ -22,6 +23,9 @@ size_t boot_package_service_count();
 // Service i: its name and its binary's ELF bytes. NotFound when the binary
 // named by the service is not in the package.
 Result<void> boot_package_service(size_t i, StringView* name, std::span<const uint8_t>* elf);
+
+// The resource profile of service i as requested limits (0: the default).
+Result<mm::Limits> boot_package_service_limits(size_t i);
 
 // Grants of service i that the kernel can satisfy itself (kernel sources),
 // as CapSet entries in manifest order. A grant the kernel cannot satisfy

@@ -4,6 +4,7 @@
 #include "kernel/arch/x86_64/pit.hpp"
 #include "kernel/log.hpp"
 #include "kernel/proc/sched.hpp"
+#include "lib/sched/clock_math.hpp"
 
 namespace capos {
 
@@ -29,17 +30,11 @@ void clock_calibrate() {
 }
 
 uint64_t clock_now_ns() {
-    uint64_t cycles = arch::rdtsc() - g_tsc_boot;
-    unsigned __int128 ns = static_cast<unsigned __int128>(cycles) * arch::kNsPerTick / g_tsc_per_tick;
-    return ns > UINT64_MAX ? UINT64_MAX : static_cast<uint64_t>(ns);
+    return sched::ns_from_cycles(arch::rdtsc() - g_tsc_boot, g_tsc_per_tick, arch::kNsPerTick);
 }
 
 uint64_t clock_tick_for_ns(uint64_t ns) {
-    uint64_t now = clock_now_ns();
-    uint64_t ticks_now = sched_ticks();
-    if (ns <= now) return ticks_now;
-    uint64_t delta = (ns - now) / arch::kNsPerTick + 1;
-    return ticks_now + delta;
+    return sched::tick_for_deadline(ns, clock_now_ns(), sched_ticks(), arch::kNsPerTick);
 }
 
 }  // namespace capos

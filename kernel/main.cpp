@@ -12,6 +12,8 @@
 #include "kernel/clock.hpp"
 #include "kernel/boot_package.hpp"
 #include "kernel/log.hpp"
+#include "kernel/cap/memory.hpp"
+#include "kernel/mm/account.hpp"
 #include "kernel/mm/address_space.hpp"
 #include "kernel/mm/memory.hpp"
 #include "kernel/panic.hpp"
@@ -54,6 +56,10 @@ void log_memory_map(const boot::BootInfo& info) {
 
 void log_exit(Process* p, int64_t code) {
     log::info("service '{}' (pid {}) exited with code {}", p->name, p->pid, code);
+    const mm::Ledger& l = p->account->ledger();
+    log::info("service '{}' ledger at exit: cap slots {}/{}, frames {}/{}, mapped pages {}/{}", p->name,
+              l.used(mm::Charge::CapSlots), l.limit(mm::Charge::CapSlots), l.used(mm::Charge::Frames),
+              l.limit(mm::Charge::Frames), l.used(mm::Charge::MappedPages), l.limit(mm::Charge::MappedPages));
 }
 
 // Creates the process for service i of the manifest, with the kernel
@@ -63,7 +69,8 @@ Result<Process*> create_service(size_t i, StringView* name, elf::Rejection* why)
     TRY(boot_package_service(i, name, &elf));
     InitialCap caps[abi::kCapSetMaxEntries];
     size_t ncaps = TRY(boot_package_kernel_grants(i, caps, abi::kCapSetMaxEntries));
-    return process_create(*name, elf.data(), elf.size(), why, std::span<const InitialCap>(caps, ncaps));
+    mm::Limits limits = TRY(boot_package_service_limits(i));
+    return process_create(*name, elf.data(), elf.size(), why, std::span<const InitialCap>(caps, ncaps), limits);
 }
 
 // Until init owns the boot: start every service of the manifest. By default
@@ -85,8 +92,8 @@ void run_services(bool concurrent) {
         if (!concurrent) sched_run(log_exit);
     }
     sched_run(log_exit);
-    log::info("services done: frames free {} heap bytes {} allocations {}", frames().free_frames(),
-              kheap().live_bytes(), kheap().live_allocations());
+    log::info("services done: frames free {} heap bytes {} allocations {} memory objects {}", frames().free_frames(),
+              kheap().live_bytes(), kheap().live_allocations(), memory_objects_live());
     log::info("scheduler: {} ticks, {} switches, {} idle halts", sched_ticks(), sched_switches(),
               sched_idle_halts());
 }

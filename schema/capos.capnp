@@ -42,7 +42,9 @@ const protRead :UInt32 = 1;
 const protWrite :UInt32 = 2;
 const protExec :UInt32 = 4;
 # `prot` arguments are a bit set of these. Other bits raise invalidArgument.
-# Writable and executable together raise invalidArgument (W^X).
+# Writable and executable together raise invalidArgument (W^X), and so
+# does a prot without protRead (x86 pages cannot be write- or execute-only;
+# a range with no access is a reserved one: VirtualMemory.reserve/decommit).
 
 const manifestSchemaVersion :UInt32 = 1;
 # SystemManifest.schemaVersion must equal this. Bumped only by an
@@ -116,7 +118,9 @@ interface VirtualMemory @0xcab0500000010003 {
   # The caller's own user address space. Frames it commits are charged to
   # the caller's ledger (ResourceProfile.frames and .mappedPages).
   # All addresses and sizes are multiples of pageSize, sizes are non-zero,
-  # and ranges lie inside the user half; otherwise invalidArgument.
+  # and ranges lie inside the mapping area (docs/abi.md, "User address
+  # layout": the image, stack, TLS, ring and CapSet lie outside it);
+  # otherwise invalidArgument.
   # `hint` = 0 lets the kernel choose; a non-zero hint is used if free, or
   # the call raises invalidArgument (no silent relocation).
 
@@ -146,6 +150,12 @@ interface VirtualMemory @0xcab0500000010003 {
   decommit @5 (addr :UInt64, size :UInt64) -> ();
   # Frees the frames of committed pages; the range stays reserved with no
   # access. Decommitting reserved-but-uncommitted pages is allowed (no-op).
+
+  usage @6 () -> (capSlots :UInt64, capSlotsLimit :UInt64,
+                  frames :UInt64, framesLimit :UInt64,
+                  mappedPages :UInt64, mappedPagesLimit :UInt64);
+  # The ledger of the process that owns this address space: what it holds
+  # now and its limits (docs/memory.md says what each counter includes).
 }
 
 interface FrameAllocator @0xcab0500000010004 {

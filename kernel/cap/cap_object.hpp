@@ -14,6 +14,11 @@ namespace capos {
 
 struct Process;
 
+class CapObject;
+
+// The most capabilities one kernel method returns.
+inline constexpr uint32_t kMaxReturnedCaps = 4;
+
 // What a capability may learn about, and do to, the CALL it serves.
 struct CallContext {
     Process* caller = nullptr;
@@ -21,6 +26,22 @@ struct CallContext {
     // the CQE slot reserved and posts the empty results at `complete_at_ns`.
     bool defer = false;
     uint64_t complete_at_ns = 0;
+    // Capabilities the method returns (FrameAllocator.allocate), each with
+    // one reference the kernel moves into the caller's table; a capability
+    // pointer with index i in the results names out_caps[i] (docs/abi.md,
+    // CALL: TransferResult records). The kernel drops them if the call
+    // raises or the caller cannot take them.
+    CapObject* out_caps[kMaxReturnedCaps] = {};
+    uint32_t out_count = 0;
+
+    // Hands `object` (and one reference to it) to the caller; returns its
+    // capability index for the results message. LimitExceeded when full
+    // (the reference stays the method's).
+    Result<uint32_t> return_cap(CapObject* object) {
+        if (out_count == kMaxReturnedCaps) return Error::LimitExceeded;
+        out_caps[out_count] = object;
+        return out_count++;
+    }
 };
 
 class CapObject {

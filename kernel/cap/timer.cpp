@@ -4,6 +4,7 @@
 
 #include "kernel/clock.hpp"
 #include "kernel/proc/process.hpp"
+#include "lib/sched/clock_math.hpp"
 
 namespace capos {
 
@@ -36,7 +37,7 @@ Result<void> TimerCap::sleep(schema::Timer::SleepParams::Reader params, schema::
     if (!ctx_->caller || ctx_->caller->pending_count == kMaxPendingCalls) return Error::Busy;
     uint64_t now = clock_now_ns();
     ctx_->defer = true;
-    ctx_->complete_at_ns = ns > UINT64_MAX - now ? UINT64_MAX : now + ns;
+    ctx_->complete_at_ns = sched::deadline_after(now, ns);
     return {};
 }
 

@@ -7,6 +7,7 @@
 #include "kernel/clock.hpp"
 #include "kernel/log.hpp"
 #include "kernel/proc/sched.hpp"
+#include "kernel/mm/account.hpp"
 #include "kernel/mm/address_space.hpp"
 #include "kernel/mm/user_memory.hpp"
 #include "kernel/proc/process.hpp"
@@ -14,6 +15,7 @@
 #include "lib/capnp/reader.hpp"
 #include "lib/ring/sqe_decoder.hpp"
 #include "lib/ring/transport_error.hpp"
+#include "lib/sched/clock_math.hpp"
 
 namespace capos {
 
@@ -33,6 +35,61 @@ abi::Cqe completion(uint64_t user_data, int32_t result, uint32_t aux = 0) {
 }
 
 int32_t error_result(abi::TransportError e) { return abi::to_result(e); }
+
+void drop_returned_caps(CallContext& ctx) {
+    for (uint32_t i = 0; i < ctx.out_count; ++i) ctx.out_caps[i]->release();
+    ctx.out_count = 0;
+}
+
+// A successful call that returns capabilities: the result buffer gets one
+// TransferResult per capability, then the results message (docs/abi.md,
+// CALL). All or nothing: if the buffer is too small or the caller's table
+// or ledger cannot take every capability, none is inserted, the objects
+// are dropped (freeing what the call made), and the caller learns why.
+abi::Cqe complete_with_caps(Process& p, const ring::DecodedSqe& s, rpc::Reply reply, CallContext& ctx) {
+    uint32_t n = ctx.out_count;
+    uint64_t front = abi::call_result_message_offset(n);
+    uint64_t need = front + reply.bytes;
+    if (need > s.result.len) {
+        drop_returned_caps(ctx);
+        return completion(s.user_data, error_result(abi::TransportError::BufferTooSmall), static_cast<uint32_t>(need));
+    }
+    abi::TransferResult records[kMaxReturnedCaps] = {};
+    uint32_t inserted = 0;
+    for (; inserted < n; ++inserted) {
+        auto id = process_insert_cap(p, ctx.out_caps[inserted]);
+        if (!id.ok()) break;
+        records[inserted].cap_id = id.value();
+        records[inserted].interface_id = ctx.out_caps[inserted]->interface_id();
+    }
+    auto undo = [&](uint32_t count) {
+        // The table's references go back to ctx, which drops them all.
+        for (uint32_t i = 0; i < count; ++i) {
+            auto obj = p.caps.release(records[i].cap_id);
+            if (obj.ok()) p.account->refund(mm::Charge::CapSlots, 1);
+        }
+        drop_returned_caps(ctx);
+    };
+    if (inserted < n) {
+        undo(inserted);
+        auto ex = rpc::write_exception(std::span<capnp::Word>(g_results, sizeof(g_results) / 8),
+                                       rpc::ExceptionKind::Overloaded, "capability table or ledger full");
+        if (!ex.ok() || ex.value().bytes > s.result.len)
+            return completion(s.user_data, error_result(abi::TransportError::ApplicationExceptionTruncated), 0);
+        if (!copy_to_user({s.result.addr}, g_results, ex.value().bytes).ok())
+            return completion(s.user_data, error_result(abi::TransportError::BadBuffer));
+        return completion(s.user_data, error_result(abi::TransportError::ApplicationException), ex.value().bytes);
+    }
+    if (!copy_to_user({s.result.addr}, records, front).ok() ||
+        !copy_to_user({s.result.addr + front}, g_results, reply.bytes).ok()) {
+        undo(n);
+        return completion(s.user_data, error_result(abi::TransportError::BadBuffer));
+    }
+    ctx.out_count = 0;  // the table holds the references now
+    abi::Cqe c = completion(s.user_data, static_cast<int32_t>(reply.bytes));
+    c.xfer_count = n;
+    return c;
+}
 
 // Returns no CQE when the capability deferred the call (its slot stays reserved).
 std::optional<abi::Cqe> op_call(Process& p, const ring::DecodedSqe& s) {
@@ -57,7 +114,9 @@ std::optional<abi::Cqe> op_call(Process& p, const ring::DecodedSqe& s) {
     }
     CallContext ctx{&p};
     auto reply = obj->call(s.method, params, std::span<capnp::Word>(g_results, sizeof(g_results) / 8), ctx);
+    if (!reply.ok() || reply.value().exception) drop_returned_caps(ctx);
     if (!reply.ok()) return completion(s.user_data, ring::transport_result(reply.error()));
+    if (ctx.out_count > 0) return complete_with_caps(p, s, reply.value(), ctx);
     if (ctx.defer && !reply.value().exception) {
         p.pending[p.pending_count++] = PendingCall{s.user_data, s.result.addr, s.result.len, ctx.complete_at_ns};
         return std::nullopt;
@@ -79,9 +138,8 @@ std::optional<abi::Cqe> op_call(Process& p, const ring::DecodedSqe& s) {
 }
 
 abi::Cqe op_release(Process& p, const ring::DecodedSqe& s) {
-    auto obj = p.caps.release(s.cap_id);
-    if (!obj.ok()) return completion(s.user_data, ring::transport_result(obj.error()));
-    obj.value()->release();
+    auto r = process_release_cap(p, s.cap_id);
+    if (!r.ok()) return completion(s.user_data, ring::transport_result(r.error()));
     return completion(s.user_data, 0);
 }
 
@@ -166,11 +224,8 @@ uint64_t cap_enter(Process& p, uint64_t min_complete, uint64_t timeout_ns) {
     auto& ring = *p.ring;
     uint64_t want = min_complete < ring.geometry().cq_entries() ? min_complete : ring.geometry().cq_entries();
     uint64_t deadline = UINT64_MAX;
-    if (timeout_ns != abi::kTimeoutForever) {
-        // Round up, plus one tick: the wait lasts at least timeout_ns.
-        uint64_t ticks = timeout_ns / arch::kNsPerTick + 2;
-        deadline = sched_ticks() + ticks;
-    }
+    if (timeout_ns != abi::kTimeoutForever)
+        deadline = sched::timeout_deadline_tick(timeout_ns, sched_ticks(), arch::kNsPerTick);
     for (;;) {
         drain(p);
         post_due(p);

@@ -200,6 +200,62 @@ Result<void> AddressSpace::map_frames(uint64_t va, uint64_t phys, uint64_t pages
     return {};
 }
 
+Result<void> AddressSpace::map_frame_list(uint64_t va, const uint64_t* frame_list, uint64_t pages,
+                                          paging::Attributes attrs) {
+    attrs.user = true;
+    for (uint64_t i = 0; i < pages; ++i) {
+        auto r = table_.map(va + i * paging::kPageSize, frame_list[i], paging::PageSize::Size4K, attrs);
+        if (!r.ok()) {
+            unmap_pages(va, i, false);
+            return r.error();
+        }
+    }
+    return {};
+}
+
+bool AddressSpace::live() const { return arch::read_cr3() == table_.root(); }
+
+void AddressSpace::flush(uint64_t va) const {
+    if (live()) invlpg(va);
+}
+
+uint64_t AddressSpace::unmap_pages(uint64_t va, uint64_t pages, bool free_frames) {
+    uint64_t present = 0;
+    for (uint64_t i = 0; i < pages; ++i) {
+        uint64_t page = va + i * paging::kPageSize;
+        auto m = table_.unmap(page);
+        if (!m.ok()) continue;
+        ++present;
+        flush(page);
+        if (free_frames && !frames().free(m.value().pa).ok())
+            panic("address space: user frame {:#x} was not allocated", m.value().pa);
+    }
+    // Freed tables may sit in paging-structure caches: reload CR3 (the
+    // kernel half is global and survives).
+    if (pages > 0 && table_.prune(va, va + pages * paging::kPageSize - 1) > 0 && live())
+        arch::write_cr3(table_.root());
+    return present;
+}
+
+uint64_t AddressSpace::present_pages(uint64_t va, uint64_t pages) const {
+    uint64_t present = 0;
+    for (uint64_t i = 0; i < pages; ++i)
+        if (table_.translate(va + i * paging::kPageSize).ok()) ++present;
+    return present;
+}
+
+Result<void> AddressSpace::protect_pages(uint64_t va, uint64_t pages, paging::Attributes attrs) {
+    if (present_pages(va, pages) != pages) return Error::NotFound;
+    attrs.user = true;
+    for (uint64_t i = 0; i < pages; ++i) {
+        uint64_t page = va + i * paging::kPageSize;
+        auto r = table_.protect(page, attrs);
+        if (!r.ok()) panic("address space: protect of a present page failed: {}", r.error());
+        flush(page);
+    }
+    return {};
+}
+
 bool AddressSpace::user_range_mapped(uint64_t va, uint64_t len, bool writable) const {
     if (len == 0) return true;
     uint64_t end;

@@ -51,6 +51,20 @@ public:
     // address space owns them from now on: teardown frees them. On failure
     // nothing is mapped and the caller still owns the frames.
     Result<void> map_frames(uint64_t va, uint64_t phys, uint64_t pages, paging::Attributes attrs);
+    // Maps frames[0..pages) (not necessarily contiguous) at va, one page
+    // each. The frames stay owned by the caller (a MemoryObject): they must
+    // be unmapped with unmap_pages(..., free_frames = false) before the
+    // address space is destroyed. All or nothing.
+    Result<void> map_frame_list(uint64_t va, const uint64_t* frame_list, uint64_t pages, paging::Attributes attrs);
+    // Unmaps every present page of [va, va + pages * 4K), freeing its frame
+    // when asked, flushes the TLB if this space is live, and frees page
+    // tables left empty. Returns how many pages were present.
+    uint64_t unmap_pages(uint64_t va, uint64_t pages, bool free_frames);
+    // How many pages of the range are present.
+    uint64_t present_pages(uint64_t va, uint64_t pages) const;
+    // Sets the attributes (user implied) of every page of the range, all of
+    // which must be present (NotFound otherwise, nothing changed).
+    Result<void> protect_pages(uint64_t va, uint64_t pages, paging::Attributes attrs);
     // True when every page of [va, va+len) is mapped for the user (and
     // writable, if asked). Lets a handler refuse a buffer before it acts.
     bool user_range_mapped(uint64_t va, uint64_t len, bool writable) const;
@@ -61,6 +75,8 @@ public:
     paging::PageTable& table() { return table_; }
 
 private:
+    bool live() const;
+    void flush(uint64_t va) const;
     explicit AddressSpace(paging::PageTable&& t) : table_(static_cast<paging::PageTable&&>(t)) {}
     paging::PageTable table_;
 };

@@ -10,7 +10,9 @@ extern "C" char trap_return[];
 #include "kernel/arch/x86_64/cpu_local.hpp"
 #include "kernel/arch/x86_64/gdt.hpp"
 #include "kernel/arch/x86_64/trap.hpp"
+#include "kernel/cap/memory.hpp"
 #include "kernel/log.hpp"
+#include "kernel/mm/account.hpp"
 #include "kernel/mm/address_space.hpp"
 #include "kernel/mm/memory.hpp"
 #include "kernel/panic.hpp"
@@ -39,11 +41,23 @@ void clean_fpu_state(uint8_t* out) {
 }
 
 void destroy(Process* p) {
+    if (p->vm_cap) virtual_memory_detach(*p);
     if (p->cap_slots) {
+        if (p->account) p->account->refund(mm::Charge::CapSlots, p->caps.size());
         p->caps.release_all([](CapObject* o) { o->release(); });
         delete[] p->cap_slots;
     }
-    delete p->aspace;  // frees the ring, CapSet, image and stack frames
+    if (p->aspace) {
+        // MemoryObject pages belong to their objects: unmap them (which may
+        // free an object whose last capability is gone) before the address
+        // space frees every frame still mapped.
+        unmap_all_memory_objects(*p);
+        delete p->aspace;  // frees the ring, CapSet, image, stack and committed frames
+    }
+    if (p->account) {
+        process_refund_own(*p, p->own_frames);
+        p->account->release();
+    }
     if (p->kstack_top) free_kernel_stack(p->kstack_top);
     delete p;
 }
@@ -53,10 +67,17 @@ void destroy(Process* p) {
 Result<void> setup_ring(Process& p) {
     auto geometry = ring::RingGeometry::default_geometry();
     uint64_t pages = align_up<uint64_t>(geometry.bytes(), abi::kPageSize) / abi::kPageSize;
-    uint64_t phys = TRY(frames().alloc_contiguous(pages));
+    TRY(process_charge_own(p, pages));
+    auto phys_or = frames().alloc_contiguous(pages);
+    if (!phys_or.ok()) {
+        process_refund_own(p, pages);
+        return phys_or.error();
+    }
+    uint64_t phys = phys_or.value();
     auto mapped = p.aspace->map_frames(abi::kRingAddress, phys, pages, {.writable = true});
     if (!mapped.ok()) {
         (void)frames().free_contiguous(phys, pages);
+        process_refund_own(p, pages);
         return mapped.error();
     }
     void* kva = phys_to_virt(phys);
@@ -70,10 +91,17 @@ Result<void> setup_ring(Process& p) {
 // The CapSet page: the initial capabilities, in order, read-only for the process.
 Result<void> setup_capset(Process& p, std::span<const InitialCap> caps) {
     if (caps.size() > abi::kCapSetMaxEntries) return Error::LimitExceeded;
-    uint64_t phys = TRY(frames().alloc());
+    TRY(process_charge_own(p, 1));
+    auto phys_or = frames().alloc();
+    if (!phys_or.ok()) {
+        process_refund_own(p, 1);
+        return phys_or.error();
+    }
+    uint64_t phys = phys_or.value();
     auto mapped = p.aspace->map_frames(abi::kCapSetAddress, phys, 1, {});
     if (!mapped.ok()) {
         (void)frames().free(phys);
+        process_refund_own(p, 1);
         return mapped.error();
     }
     auto* page = static_cast<uint8_t*>(phys_to_virt(phys));
@@ -83,10 +111,21 @@ Result<void> setup_capset(Process& p, std::span<const InitialCap> caps) {
     for (size_t i = 0; i < caps.size(); ++i) {
         const InitialCap& c = caps[i];
         if (c.name.empty() || c.name.size() > abi::kCapSetNameMax) return Error::InvalidArgument;
-        auto id = TRY(p.caps.insert(c.object, c.object->interface_id()));
-        c.object->retain();
-        entries[i].interface_id = c.object->interface_id();
-        entries[i].cap_id = id;
+        CapObject* object = c.object;
+        if (object) {
+            object->retain();
+        } else if (c.own_virtual_memory) {
+            object = TRY(virtual_memory_create(p));
+        } else {
+            return Error::InvalidArgument;
+        }
+        auto id = process_insert_cap(p, object);
+        if (!id.ok()) {
+            object->release();
+            return id.error();
+        }
+        entries[i].interface_id = object->interface_id();
+        entries[i].cap_id = id.value();
         entries[i].name_len = static_cast<uint8_t>(c.name.size());
         for (size_t k = 0; k < c.name.size(); ++k) entries[i].name[k] = c.name[k];
     }
@@ -113,22 +152,30 @@ Result<void> load_bytes(AddressSpace& as, uint64_t va, const uint8_t* bytes, uin
     return {};
 }
 
+// Maps fresh zeroed frames for the process's own memory, charged to its ledger.
+Result<void> map_own(Process& p, uint64_t va, uint64_t pages, paging::Attributes attrs) {
+    TRY(process_charge_own(p, pages));
+    auto r = p.aspace->map_anonymous(va, pages, attrs);
+    if (!r.ok()) process_refund_own(p, pages);
+    return r;
+}
+
 Result<void> load_image(Process& p, const elf::ElfImage& image) {
     AddressSpace& as = *p.aspace;
     for (const elf::LoadSegment& s : image.load_segments()) {
         uint64_t first = align_down(s.vaddr, abi::kPageSize);
         uint64_t end = align_up(s.vaddr + s.memsz, abi::kPageSize);
-        TRY(as.map_anonymous(first, (end - first) / abi::kPageSize,
-                             {.writable = s.perms.write, .executable = s.perms.execute}));
+        TRY(map_own(p, first, (end - first) / abi::kPageSize,
+                    {.writable = s.perms.write, .executable = s.perms.execute}));
         auto bytes = image.file_bytes(s);
         TRY(load_bytes(as, s.vaddr, bytes.data(), bytes.size()));
     }
-    TRY(as.map_anonymous(abi::kStackBottom, abi::kStackBytes / abi::kPageSize, {.writable = true}));
+    TRY(map_own(p, abi::kStackBottom, abi::kStackBytes / abi::kPageSize, {.writable = true}));
     if (image.has_tls()) {
         const elf::TlsTemplate& t = image.tls();
         uint64_t block = align_up(t.memsz, t.align ? t.align : 1);
         if (block > abi::kTlsMaxBytes) return Error::ElfBadSegment;
-        TRY(as.map_anonymous(abi::kTlsRegionBase, abi::kTlsRegionBytes / abi::kPageSize, {.writable = true}));
+        TRY(map_own(p, abi::kTlsRegionBase, abi::kTlsRegionBytes / abi::kPageSize, {.writable = true}));
         auto bytes = image.file_bytes(t);
         TRY(load_bytes(as, abi::kTlsThreadPointer - block, bytes.data(), bytes.size()));
         uint64_t self = abi::kTlsThreadPointer;
@@ -142,8 +189,40 @@ Result<void> load_image(Process& p, const elf::ElfImage& image) {
 
 void process_destroy(Process* p) { destroy(p); }
 
+Result<void> process_charge_own(Process& p, uint64_t pages) {
+    mm::Ledger& l = p.account->ledger();
+    TRY(l.charge(mm::Charge::Frames, pages));
+    if (auto r = l.charge(mm::Charge::MappedPages, pages); !r.ok()) {
+        p.account->refund(mm::Charge::Frames, pages);
+        return r.error();
+    }
+    p.own_frames += pages;
+    return {};
+}
+
+void process_refund_own(Process& p, uint64_t pages) {
+    p.account->refund(mm::Charge::Frames, pages);
+    p.account->refund(mm::Charge::MappedPages, pages);
+    p.own_frames -= pages;
+}
+
+Result<abi::CapId> process_insert_cap(Process& p, CapObject* object) {
+    TRY(p.account->ledger().charge(mm::Charge::CapSlots, 1));
+    auto id = p.caps.insert(object, object->interface_id());
+    if (!id.ok()) p.account->refund(mm::Charge::CapSlots, 1);
+    return id;
+}
+
+Result<void> process_release_cap(Process& p, abi::CapId id) {
+    CapObject* obj = TRY(p.caps.release(id));
+    p.account->refund(mm::Charge::CapSlots, 1);
+    obj->release();
+    return {};
+}
+
 Result<Process*> process_create(StringView name, const uint8_t* elf_bytes, size_t elf_size,
-                                elf::Rejection* why, std::span<const InitialCap> caps) {
+                                elf::Rejection* why, std::span<const InitialCap> caps,
+                                const mm::Limits& requested) {
     auto image = TRY(elf::ElfImage::parse(std::span<const uint8_t>(elf_bytes, elf_size),
                                          {abi::kUserImageMin, abi::kUserImageLimit}, why));
     auto* p = new (std::nothrow) Process{};
@@ -159,12 +238,23 @@ Result<Process*> process_create(StringView name, const uint8_t* elf_bytes, size_
     for (size_t i = 0; i < n; ++i) p->name[i] = name[i];
     p->name[n] = '\0';
     p->entry = image.entry();
-    p->cap_slots = new (std::nothrow) CapSlot[kDefaultCapSlots];
-    if (!p->cap_slots) {
+    mm::Limits limits = mm::resolve_limits(requested, kDefaultLimits, kMaxLimits);
+    p->account = Account::create(limits);
+    if (!p->account) {
         destroy(p);
         return Error::OutOfMemory;
     }
-    if (auto r = p->caps.init(std::span<CapSlot>(p->cap_slots, kDefaultCapSlots)); !r.ok()) {
+    if (auto r = p->regions.init(p->region_storage, abi::kUserMapMin, abi::kUserMapLimit); !r.ok()) {
+        destroy(p);
+        return r.error();
+    }
+    uint32_t slots = static_cast<uint32_t>(limits.cap_slots);
+    p->cap_slots = slots ? new (std::nothrow) CapSlot[slots] : nullptr;
+    if (!p->cap_slots) {
+        destroy(p);
+        return slots ? Error::OutOfMemory : Error::LimitExceeded;
+    }
+    if (auto r = p->caps.init(std::span<CapSlot>(p->cap_slots, slots)); !r.ok()) {
         destroy(p);
         return r.error();
     }

@@ -14,15 +14,25 @@
 #include "lib/base/string_view.hpp"
 #include "lib/cap/cap_table.hpp"
 #include "lib/elf/elf.hpp"
+#include "lib/mm/ledger.hpp"
+#include "lib/mm/region_map.hpp"
 #include "lib/ring/kernel_ring.hpp"
 
 namespace capos {
 
+class Account;
 class AddressSpace;
+class VirtualMemoryCap;
 
 inline constexpr size_t kProcessNameMax = 32;
-// Capability slots per process until resource profiles set them.
-inline constexpr uint32_t kDefaultCapSlots = 64;
+
+// Resource limits (docs/memory.md): a profile value of 0 means the default;
+// nothing exceeds the maximum.
+inline constexpr mm::Limits kDefaultLimits{.cap_slots = 64, .frames = 4096, .mapped_pages = 8192};
+inline constexpr mm::Limits kMaxLimits{.cap_slots = 1024, .frames = UINT64_MAX, .mapped_pages = UINT64_MAX};
+
+// Regions of the mapping area (VirtualMemory and MemoryObject mappings).
+inline constexpr size_t kMaxRegions = 64;
 
 // Calls that complete later (Timer.sleep) hold their CQE slot until then.
 inline constexpr uint32_t kMaxPendingCalls = 16;
@@ -39,7 +49,10 @@ using CapSlot = cap::Slot<CapObject*>;
 // One initial capability for a new process's CapSet.
 struct InitialCap {
     StringView name;
-    CapObject* object;  // the new process takes a reference
+    CapObject* object;  // the new process takes a reference; null: see below
+    // With a null object: a VirtualMemory capability for the new process's
+    // own address space.
+    bool own_virtual_memory = false;
 };
 
 // Exit codes the kernel reports for processes it ended.
@@ -52,9 +65,20 @@ struct Process {
     uint64_t entry;
     uint64_t fs_base;
     int64_t exit_code;
-    // Invariant: every live slot holds one reference to its object.
+    // Invariant: every live slot holds one reference to its object, and
+    // the ledger's CapSlots count equals caps.size().
     CapTable caps;
     CapSlot* cap_slots;
+    // The ledger (shared with MemoryObjects charged to it) and how many of
+    // its frames are the process's own memory (freed with the address space).
+    Account* account;
+    uint64_t own_frames;
+    // The mapping area: what VirtualMemory and MemoryObject.map placed where.
+    mm::RegionMap regions;
+    mm::Region region_storage[kMaxRegions];
+    // This process's VirtualMemory capability object, if one exists (weak:
+    // each side clears the other's pointer when it goes away).
+    VirtualMemoryCap* vm_cap;
     // The ring, reached by the kernel through the direct map (its frames
     // are physically contiguous and mapped at abi::kRingAddress for the
     // process).
@@ -76,7 +100,20 @@ struct Process {
 // (guard page below), TLS and the ring window. Nothing is left allocated
 // on failure; `why` explains an ELF refusal for the log.
 Result<Process*> process_create(StringView name, const uint8_t* elf, size_t elf_size,
-                                elf::Rejection* why, std::span<const InitialCap> caps = {});
+                                elf::Rejection* why, std::span<const InitialCap> caps = {},
+                                const mm::Limits& limits = kDefaultLimits);
+
+// Inserts a capability into p's table, charging a slot to its ledger (the
+// table takes over the caller's reference). LimitExceeded when the ledger
+// or the table is full; nothing changes then.
+Result<abi::CapId> process_insert_cap(Process& p, CapObject* object);
+// Removes a capability, refunds its slot, drops the table's reference.
+Result<void> process_release_cap(Process& p, abi::CapId id);
+
+// Frames and mapped pages of the process's own memory: charged together
+// before mapping and refunded together after unmapping.
+Result<void> process_charge_own(Process& p, uint64_t pages);
+void process_refund_own(Process& p, uint64_t pages);
 
 // Frees everything the process holds: capabilities, address space (every
 // user frame and page table), kernel stack, the Process itself. The process

@@ -10,6 +10,7 @@
 #include "kernel/panic.hpp"
 #include "kernel/proc/process.hpp"
 #include "kernel/stats.hpp"
+#include "lib/sched/queues.hpp"
 
 extern "C" void switch_context(capos::arch::KernelContext* save, const capos::arch::KernelContext* load);
 
@@ -17,29 +18,9 @@ namespace capos {
 
 namespace {
 
-struct Queue {
-    Process* head = nullptr;
-    Process* tail = nullptr;
-    void push(Process* p) {
-        p->next = nullptr;
-        if (tail) tail->next = p;
-        else head = p;
-        tail = p;
-    }
-    Process* pop() {
-        Process* p = head;
-        if (p) {
-            head = p->next;
-            if (!head) tail = nullptr;
-            p->next = nullptr;
-        }
-        return p;
-    }
-};
-
-constinit Queue g_run;
-constinit Queue g_exited;
-constinit Process* g_sleepers = nullptr;  // unordered list
+constinit sched::RunQueue<Process> g_run;
+constinit sched::RunQueue<Process> g_exited;
+constinit sched::SleepList<Process> g_sleepers;
 constinit Process* g_current = nullptr;
 constinit arch::KernelContext g_idle_ctx{};
 constinit uint64_t g_ticks = 0;
@@ -55,16 +36,10 @@ void to_idle() {
 }
 
 void wake_sleepers() {
-    Process** link = &g_sleepers;
-    while (Process* p = *link) {
-        if (p->wake_tick <= g_ticks) {
-            *link = p->next;
-            p->state = Process::State::Runnable;
-            g_run.push(p);
-        } else {
-            link = &p->next;
-        }
-    }
+    g_sleepers.wake_due(g_ticks, [](Process* p) {
+        p->state = Process::State::Runnable;
+        g_run.push(p);
+    });
 }
 
 void run(Process* p) {
@@ -133,9 +108,7 @@ void sched_block_until(uint64_t tick) {
     Process* p = g_current;
     if (tick <= g_ticks) return;
     p->state = Process::State::Blocked;
-    p->wake_tick = tick;
-    p->next = g_sleepers;
-    g_sleepers = p;
+    g_sleepers.insert(p, tick);
     to_idle();
 }
 

@@ -28,7 +28,7 @@ size_t RegionMap::first_ending_after(uint64_t addr) const {
 }
 
 Result<uint64_t> RegionMap::place(uint64_t hint, uint64_t pages) const {
-    if (pages == 0 || pages > (hi_ - lo_) / kRegionPageSize) return hint ? Error::InvalidArgument : Error::OutOfMemory;
+    if (pages == 0 || pages > (hi_ - lo_) / kRegionPageSize) return Error::InvalidArgument;
     uint64_t bytes = pages * kRegionPageSize;
     if (hint != 0) {
         TRY(check_range(hint, bytes));

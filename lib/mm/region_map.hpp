@@ -47,6 +47,7 @@ public:
     // Where `pages` pages can go. A non-zero hint is used if it is aligned,
     // inside the range and free (InvalidArgument otherwise: no silent
     // relocation); hint 0 picks the lowest free gap (OutOfMemory if none).
+    // InvalidArgument for 0 pages or more than the whole range.
     Result<uint64_t> place(uint64_t hint, uint64_t pages) const;
 
     // Adds a region. InvalidArgument if it is empty, misaligned, outside

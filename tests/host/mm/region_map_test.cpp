@@ -72,6 +72,8 @@ TEST(RegionMap, PlaceFirstFitAndHints) {
     EXPECT_EQ(f.map.place(kLo + 3 * P, 1).value(), kLo + 3 * P);
     EXPECT_EQ(f.map.place(kLo + 3 * P, 2).error(), Error::InvalidArgument);  // overlaps: no relocation
     EXPECT_EQ(f.map.place(0, 11).error(), Error::OutOfMemory);
+    EXPECT_EQ(f.map.place(0, 17).error(), Error::InvalidArgument);  // larger than the whole range
+    EXPECT_EQ(f.map.place(0, 0).error(), Error::InvalidArgument);
     EXPECT_EQ(f.map.place(0, 10).value(), kLo + 6 * P);
 }
 
