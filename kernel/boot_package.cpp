@@ -4,6 +4,7 @@
 
 #include "kernel/cap/console.hpp"
 #include "kernel/cap/memory.hpp"
+#include "kernel/ipc/endpoint.hpp"
 #include "kernel/cap/timer.hpp"
 #include "kernel/log.hpp"
 #include "kernel/proc/process.hpp"
@@ -81,6 +82,44 @@ Result<mm::Limits> boot_package_service_limits(size_t i) {
     return mm::Limits{profile.cap_slots(), profile.frames(), profile.mapped_pages()};
 }
 
+namespace {
+
+// Endpoints exported by services started so far (CapGrant.source.endpoint),
+// which later services import (source.service). Each entry holds a
+// reference to the raw endpoint until boot_package_release_exports().
+struct Export {
+    StringView service;
+    StringView name;
+    uint64_t interface_id;  // the protocol
+    CapObject* server;
+};
+constexpr size_t kMaxExports = 32;
+Export g_exports[kMaxExports];
+size_t g_export_count = 0;
+
+// References made for the grants of the service being created, dropped
+// once process_create has taken its own.
+CapObject* g_temps[abi::kCapSetMaxEntries];
+size_t g_temp_count = 0;
+
+const Export* find_export(StringView service, StringView name) {
+    for (size_t i = 0; i < g_export_count; ++i)
+        if (g_exports[i].service == service && g_exports[i].name == name) return &g_exports[i];
+    return nullptr;
+}
+
+}  // namespace
+
+void boot_package_release_temps() {
+    for (size_t i = 0; i < g_temp_count; ++i) g_temps[i]->release();
+    g_temp_count = 0;
+}
+
+void boot_package_release_exports() {
+    for (size_t i = 0; i < g_export_count; ++i) g_exports[i].server->release();
+    g_export_count = 0;
+}
+
 Result<size_t> boot_package_kernel_grants(size_t i, InitialCap* out, size_t max) {
     if (i >= boot_package_service_count()) return Error::OutOfRange;
     auto s = g_services[static_cast<uint32_t>(i)];
@@ -91,8 +130,37 @@ Result<size_t> boot_package_kernel_grants(size_t i, InitialCap* out, size_t max)
         auto grant = grants[g];
         StringView name = TRY(grant.name());
         auto source = grant.source();
+        if (source.is_endpoint() || source.is_service()) {
+            CapObject* obj = nullptr;
+            if (source.is_endpoint()) {
+                if (g_export_count == kMaxExports) return Error::LimitExceeded;
+                obj = TRY(endpoint_create());
+                g_exports[g_export_count++] = Export{service, name, grant.interface_id(), obj};
+                obj->retain();  // one for the export table, one for g_temps
+            } else {
+                auto ref = TRY(source.service());
+                StringView from = TRY(ref.service());
+                StringView export_name = TRY(ref.export_name());
+                const Export* e = find_export(from, export_name);
+                if (!e) {
+                    log::error("service '{}': grant '{}': service '{}' has not exported '{}' (exporters come first)",
+                               service, name, from, export_name);
+                    return Error::NotFound;
+                }
+                if (e->interface_id != grant.interface_id()) {
+                    log::error("service '{}': grant '{}': interface {:#x} does not match the export's {:#x}", service,
+                               name, grant.interface_id(), e->interface_id);
+                    return Error::InvalidArgument;
+                }
+                obj = TRY(endpoint_client(*e->server, grant.interface_id()));
+            }
+            g_temps[g_temp_count++] = obj;
+            if (n == max) return Error::LimitExceeded;
+            out[n++] = InitialCap{name, obj, false};
+            continue;
+        }
         if (!source.is_kernel()) {
-            log::error("service '{}': grant '{}': only kernel sources are supported before init", service, name);
+            log::error("service '{}': grant '{}': this source is not supported before init", service, name);
             continue;
         }
         CapObject* obj = nullptr;

@@ -32,5 +32,13 @@ Result<mm::Limits> boot_package_service_limits(size_t i);
 // yet is logged and skipped; a grant whose interface does not match its
 // source is refused (InvalidArgument). Returns the number written.
 Result<size_t> boot_package_kernel_grants(size_t i, struct InitialCap* out, size_t max);
+// Grant sources `endpoint` (a fresh endpoint: the service gets the raw
+// capability, the export table keeps a reference) and `service` (a client
+// facet of an endpoint an earlier service exported) are resolved here too.
+// Drops the references kept for the last service's grants (after
+// process_create took its own).
+void boot_package_release_temps();
+// Drops the export table's references (once every service is created).
+void boot_package_release_exports();
 
 }  // namespace capos

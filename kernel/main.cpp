@@ -13,6 +13,7 @@
 #include "kernel/boot_package.hpp"
 #include "kernel/log.hpp"
 #include "kernel/cap/memory.hpp"
+#include "kernel/ipc/endpoint.hpp"
 #include "kernel/mm/account.hpp"
 #include "kernel/mm/address_space.hpp"
 #include "kernel/mm/memory.hpp"
@@ -68,9 +69,20 @@ Result<Process*> create_service(size_t i, StringView* name, elf::Rejection* why)
     std::span<const uint8_t> elf;
     TRY(boot_package_service(i, name, &elf));
     InitialCap caps[abi::kCapSetMaxEntries];
-    size_t ncaps = TRY(boot_package_kernel_grants(i, caps, abi::kCapSetMaxEntries));
-    mm::Limits limits = TRY(boot_package_service_limits(i));
-    return process_create(*name, elf.data(), elf.size(), why, std::span<const InitialCap>(caps, ncaps), limits);
+    auto grants = boot_package_kernel_grants(i, caps, abi::kCapSetMaxEntries);
+    if (!grants.ok()) {
+        boot_package_release_temps();
+        return grants.error();
+    }
+    size_t ncaps = grants.value();
+    auto limits = boot_package_service_limits(i);
+    if (!limits.ok()) {
+        boot_package_release_temps();
+        return limits.error();
+    }
+    auto p = process_create(*name, elf.data(), elf.size(), why, std::span<const InitialCap>(caps, ncaps), limits.value());
+    boot_package_release_temps();
+    return p;
 }
 
 // Until init owns the boot: start every service of the manifest. By default
@@ -91,11 +103,14 @@ void run_services(bool concurrent) {
         sched_add(p.value());
         if (!concurrent) sched_run(log_exit);
     }
+    // Every service exists: endpoints now live only as long as their holders.
+    boot_package_release_exports();
     sched_run(log_exit);
-    log::info("services done: frames free {} heap bytes {} allocations {} memory objects {}", frames().free_frames(),
-              kheap().live_bytes(), kheap().live_allocations(), memory_objects_live());
-    log::info("scheduler: {} ticks, {} switches, {} idle halts", sched_ticks(), sched_switches(),
-              sched_idle_halts());
+    log::info("services done: frames free {} heap bytes {} allocations {} memory objects {} endpoints {}",
+              frames().free_frames(), kheap().live_bytes(), kheap().live_allocations(), memory_objects_live(),
+              endpoints_live());
+    log::info("scheduler: {} ticks, {} switches, {} handoffs, {} idle halts", sched_ticks(), sched_switches(),
+              sched_handoffs(), sched_idle_halts());
 }
 
 // `cycles=N`: start and end the first service N times; the counters must

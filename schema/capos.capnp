@@ -188,11 +188,22 @@ interface MemoryObject @0xcab0500000010005 {
 }
 
 interface Endpoint @0xcab0500000010006 {
-  # An IPC rendezvous. No schema methods: the server side is driven by the
-  # RECV and RETURN ring opcodes, and clients hold a client facet typed by
-  # the protocol interface served over it (a CALL on the facet carries that
-  # interface's method ordinals). The raw Endpoint capability is the server
-  # side: it can RECV and RETURN but not CALL.
+  # An IPC rendezvous (docs/ipc.md). The raw Endpoint capability is the
+  # server side: RECV and RETURN on the ring, and CALL for the owner
+  # operations below. Clients hold a client facet typed by the protocol
+  # interface served over it: a CALL on the facet carries that interface's
+  # method ordinals to the server; RECV and RETURN on it are WrongInterface.
+
+  mintClient @0 (interfaceId :UInt64) -> (client :Capability);
+  # A new client facet for protocol `interfaceId`, returned as a
+  # transferred capability (TransferResult 0). It carries the endpoint's
+  # current epoch. invalidArgument for 0 or the Endpoint interface itself.
+
+  revoke @1 () -> ();
+  # Revokes every client facet minted so far, and every copy of one: their
+  # CALLs fail with `disconnected`, calls they queued or that are in flight
+  # complete with `disconnected` (a later RETURN of those is dropped).
+  # Facets minted afterwards work. The endpoint and its server stay.
 }
 
 interface ProcessSpawner @0xcab0500000010007 {

@@ -16,6 +16,14 @@ struct Process;
 
 class CapObject;
 
+// What the ring does with a capability: kernel objects serve CALLs in the
+// kernel; endpoints route them to a server (kernel/ipc/endpoint.hpp).
+enum class CapKind : uint8_t {
+    Kernel,          // CALL -> call()
+    EndpointServer,  // RECV, RETURN; CALL -> call() for the Endpoint methods
+    EndpointClient,  // CALL -> the server, via the endpoint
+};
+
 // The most capabilities one kernel method returns.
 inline constexpr uint32_t kMaxReturnedCaps = 4;
 
@@ -51,6 +59,7 @@ public:
 
     // The Cap'n Proto interface id this object serves (the permission).
     virtual uint64_t interface_id() const = 0;
+    virtual CapKind kind() const { return CapKind::Kernel; }
 
     // One CALL: decode `params` (a complete message, already copied into
     // kernel memory), perform, and leave the results or a CapException at

@@ -4,6 +4,7 @@
 
 #include "abi/syscall.hpp"
 #include "kernel/arch/x86_64/pit.hpp"
+#include "kernel/ipc/endpoint.hpp"
 #include "kernel/clock.hpp"
 #include "kernel/log.hpp"
 #include "kernel/proc/sched.hpp"
@@ -96,7 +97,8 @@ std::optional<abi::Cqe> op_call(Process& p, const ring::DecodedSqe& s) {
     auto entry = p.caps.resolve(s.cap_id);
     if (!entry.ok()) return completion(s.user_data, ring::transport_result(entry.error()));
     CapObject* obj = *entry.value().object;
-    if (s.xfer_count != 0)  // transfers arrive with endpoint IPC
+    bool to_server = obj->kind() == CapKind::EndpointClient;
+    if (s.xfer_count != 0 && !to_server)  // kernel capabilities take no transfers
         return completion(s.user_data, error_result(abi::TransportError::TransferFailed));
     // Decode before perform: the result buffer must be writable before the
     // capability acts, so a bad buffer never costs a side effect.
@@ -112,6 +114,7 @@ std::optional<abi::Cqe> op_call(Process& p, const ring::DecodedSqe& s) {
         capnp::MessageReader framing(params);
         if (!framing.root().ok()) return completion(s.user_data, error_result(abi::TransportError::MalformedParams));
     }
+    if (to_server) return endpoint_call(p, *obj, s, params);
     CallContext ctx{&p};
     auto reply = obj->call(s.method, params, std::span<capnp::Word>(g_results, sizeof(g_results) / 8), ctx);
     if (!reply.ok() || reply.value().exception) drop_returned_caps(ctx);
@@ -143,11 +146,24 @@ abi::Cqe op_release(Process& p, const ring::DecodedSqe& s) {
     return completion(s.user_data, 0);
 }
 
-// RECV and RETURN need an endpoint; none exist before endpoint IPC.
-abi::Cqe op_endpoint(Process& p, const ring::DecodedSqe& s) {
+// RECV and RETURN: only on a raw endpoint (a client facet or a kernel
+// capability is WrongInterface).
+std::optional<abi::Cqe> op_endpoint(Process& p, const ring::DecodedSqe& s) {
     auto entry = p.caps.resolve(s.cap_id);
     if (!entry.ok()) return completion(s.user_data, ring::transport_result(entry.error()));
-    return completion(s.user_data, error_result(abi::TransportError::WrongInterface));
+    CapObject* obj = *entry.value().object;
+    if (obj->kind() != CapKind::EndpointServer)
+        return completion(s.user_data, error_result(abi::TransportError::WrongInterface));
+    if (s.opcode == abi::Opcode::Recv) return endpoint_recv(p, *obj, s);
+    // RETURN: the results (or CapException) must be a message, like CALL params.
+    if (!copy_from_user(g_params, {s.params.addr}, s.params.len).ok())
+        return completion(s.user_data, error_result(abi::TransportError::BadBuffer));
+    std::span<const uint8_t> results(g_params, s.params.len);
+    {
+        capnp::MessageReader framing(results);
+        if (!framing.root().ok()) return completion(s.user_data, error_result(abi::TransportError::MalformedParams));
+    }
+    return endpoint_return(p, *obj, s, results);
 }
 
 std::optional<abi::Cqe> perform(Process& p, const abi::Sqe& raw) {
@@ -226,14 +242,17 @@ uint64_t cap_enter(Process& p, uint64_t min_complete, uint64_t timeout_ns) {
     uint64_t deadline = UINT64_MAX;
     if (timeout_ns != abi::kTimeoutForever)
         deadline = sched::timeout_deadline_tick(timeout_ns, sched_ticks(), arch::kNsPerTick);
+    (void)endpoint_take_handoff();  // only this pass's wake-ups count
     for (;;) {
         drain(p);
         post_due(p);
         uint64_t avail = ring.cq_ready();
         if (avail >= want || timeout_ns == abi::kTimeoutPoll || sched_ticks() >= deadline) return avail;
-        // Sleep until the deadline or the next deferred completion is due.
+        // Sleep until the deadline, the next deferred completion or a
+        // completion from another process; go straight to the process this
+        // pass made runnable, if any (direct-switch handoff).
         uint64_t wake = next_due_tick(p);
-        sched_block_until(wake < deadline ? wake : deadline);
+        sched_block_until(wake < deadline ? wake : deadline, endpoint_take_handoff());
     }
 }
 

@@ -268,6 +268,21 @@ bool AddressSpace::user_range_mapped(uint64_t va, uint64_t len, bool writable) c
     return true;
 }
 
+Result<void> AddressSpace::write_user(uint64_t va, const void* src, uint64_t len) {
+    auto* from = static_cast<const uint8_t*>(src);
+    while (len > 0) {
+        auto t = table_.translate(va);
+        if (!t.ok() || !t.value().mapping.attrs.user || !t.value().mapping.attrs.writable) return Error::NotFound;
+        uint64_t chunk = paging::kPageSize - (va % paging::kPageSize);
+        if (chunk > len) chunk = len;
+        __builtin_memcpy(phys_to_virt(t.value().phys), from, chunk);
+        va += chunk;
+        from += chunk;
+        len -= chunk;
+    }
+    return {};
+}
+
 Result<uint8_t*> AddressSpace::backing(uint64_t va) const {
     auto t = TRY(table_.translate(va));
     return static_cast<uint8_t*>(phys_to_virt(t.phys));

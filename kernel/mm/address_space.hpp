@@ -68,6 +68,11 @@ public:
     // True when every page of [va, va+len) is mapped for the user (and
     // writable, if asked). Lets a handler refuse a buffer before it acts.
     bool user_range_mapped(uint64_t va, uint64_t len, bool writable) const;
+    // Copies len bytes to user address va of this space (live or not)
+    // through the direct map. NotFound (maybe after a partial copy) when a
+    // page is not mapped user-writable; the caller checks the range first
+    // with user_range_mapped() when a partial copy would matter.
+    Result<void> write_user(uint64_t va, const void* src, uint64_t len);
     // Direct-map pointer to the byte backing user address va (for loading).
     Result<uint8_t*> backing(uint64_t va) const;
 

@@ -3,10 +3,12 @@
 // The kernel itself is never preempted: it runs with interrupts off, and
 // only the idle loop (on the boot stack) waits for interrupts with hlt.
 //
-// Every switch goes through idle: a process that yields, blocks or exits
-// switches to the idle context, which picks the next runnable process,
-// reaps exited ones (freeing everything they held) and halts when nothing
-// is runnable.
+// A process that yields or exits switches to the idle context, which picks
+// the next runnable process, reaps exited ones (freeing everything they
+// held) and halts when nothing is runnable. A process that blocks right
+// after making another runnable (an IPC CALL that reached a waiting server,
+// a RETURN to a waiting caller) switches straight to it: no idle pass, no
+// round robin (sched_handoffs() counts these).
 #pragma once
 
 #include <cstdint>
@@ -25,9 +27,16 @@ void sched_run(void (*on_exit)(Process* p, int64_t code));
 uint64_t sched_ticks();
 uint64_t sched_idle_halts();
 uint64_t sched_switches();
+// Switches made directly from one process to another (IPC handoff), not
+// through idle.
+uint64_t sched_handoffs();
 
 // From the current process (syscall or trap context):
 void sched_yield();                      // back of the run queue
-void sched_block_until(uint64_t tick);   // sleep until that tick (UINT64_MAX: never)
+// Sleeps until that tick (UINT64_MAX: until woken). With `next` runnable,
+// switches straight to it instead of through idle (direct-switch handoff).
+void sched_block_until(uint64_t tick, Process* next = nullptr);
+// Makes a blocked process runnable now (a completion arrived for it).
+void sched_wake(Process* p);
 
 }  // namespace capos

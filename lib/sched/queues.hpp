@@ -34,6 +34,20 @@ public:
         }
         return p;
     }
+    // Removes p if it is queued; true if it was.
+    bool remove(T* p) {
+        T* prev = nullptr;
+        for (T* q = head_; q; prev = q, q = q->next) {
+            if (q != p) continue;
+            if (prev) prev->next = q->next;
+            else head_ = q->next;
+            if (tail_ == q) tail_ = prev;
+            q->next = nullptr;
+            --size_;
+            return true;
+        }
+        return false;
+    }
     bool empty() const { return head_ == nullptr; }
     size_t size() const { return size_; }
 

@@ -206,7 +206,8 @@ TEST(Rpc, UnoverriddenHandlerAndUnknownOrdinalAreUnimplemented) {
     auto e = MUST(capos::rpc::read_exception(in));
     EXPECT_EQ(e.kind, ExceptionKind::Unimplemented);
 
-    // Endpoint has no methods at all.
+    // A handler left at its default (Endpoint.mintClient here) raises
+    // unimplemented.
     struct NoMethods final : schema::Endpoint::Server {};
     NoMethods ep;
     auto er = MUST(ep.dispatch(0, mb.bytes(), scratch));

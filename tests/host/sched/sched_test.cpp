@@ -49,6 +49,26 @@ TEST(RunQueue, RoundRobinIsFair) {
     EXPECT_EQ(run.size(), 5u);
 }
 
+// Direct-switch handoff takes a woken process out of the middle of the queue.
+TEST(RunQueue, RemoveKeepsTheRestInOrder) {
+    std::vector<Node> nodes(4);
+    RunQueue<Node> run;
+    for (int i = 0; i < 4; ++i) {
+        nodes[i].id = i;
+        run.push(&nodes[i]);
+    }
+    EXPECT_TRUE(run.remove(&nodes[2]));
+    EXPECT_FALSE(run.remove(&nodes[2]));
+    EXPECT_TRUE(run.remove(&nodes[3]));  // the tail: a later push must still link
+    run.push(&nodes[3]);
+    EXPECT_TRUE(run.remove(&nodes[0]));  // the head
+    EXPECT_EQ(run.size(), 2u);
+    EXPECT_EQ(run.pop(), &nodes[1]);
+    EXPECT_EQ(run.pop(), &nodes[3]);
+    EXPECT_EQ(run.pop(), nullptr);
+    EXPECT_TRUE(run.empty());
+}
+
 TEST(SleepList, WakesAtItsTickInOrder) {
     Node a{.id = 1}, b{.id = 2}, c{.id = 3}, d{.id = 4};
     SleepList<Node> sleep;
