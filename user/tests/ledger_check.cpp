@@ -5,6 +5,7 @@
 //   1 setup                                   2 allocate returns a MemoryObject (transfer record)
 //   3 info                                    4 frame limit: exact fill, then overloaded, process goes on
 //   5 slot limit: overloaded, nothing leaked  6 1,000 allocate/map/unmap/release cycles
+//                                             (ids of released objects stay dead)
 //   7 a mapping outlives the capability       8 MemoryObject.map/unmap argument checks
 //   9 usage not back to baseline              10 printing failed
 #include <cstdint>
@@ -134,10 +135,14 @@ int capos_main(const rt::StartInfo&) {
         if (!release(ids[i])) return 5;
     if (!(usage() == base)) return 5;
 
-    // 6: 1,000 cycles.
+    // 6: 1,000 cycles. Every cycle reuses the same table slot; the ids of
+    // earlier cycles must stay dead (generation tags).
+    capos::abi::CapId first_id = 0;
     for (uint32_t cycle = 0; cycle < 1000; ++cycle) {
         capos::abi::CapId c = allocate(4);
         if (c == 0) return 6;
+        if (cycle == 0) first_id = c;
+        if (cycle > 0 && c == first_id) return 6;  // a reused slot got a new id
         schema::MemoryObject::Client mo(transport, c);
         auto m = mo.map(b, 0, 0, 4 * kPage, R | W);
         if (!m) return 6;
@@ -153,6 +158,11 @@ int capos_main(const rt::StartInfo&) {
         if (!release(c)) return 6;
     }
     if (!(usage() == base)) return 6;
+    {
+        schema::MemoryObject::Client stale(transport, first_id);
+        auto r = stale.info(b);
+        if (r.ok() || r.error() != capos::Error::CapStale) return 6;
+    }
 
     // 7: a mapping keeps the frames after the last capability is released.
     capos::abi::CapId keep = allocate(2);
