@@ -109,9 +109,10 @@ private:
     void* arg_ = nullptr;
     bool done_ = true;
     bool fresh_ = false;
-    void* fake_ = nullptr;
-    const void* caller_bottom_ = nullptr;
-    size_t caller_size_ = 0;
+    // ASan's fiber bookkeeping, used only with CAPOS_MODEL_ASAN_FIBERS.
+    [[maybe_unused]] void* fake_ = nullptr;
+    [[maybe_unused]] const void* caller_bottom_ = nullptr;
+    [[maybe_unused]] size_t caller_size_ = 0;
 };
 
 }  // namespace capos::model
