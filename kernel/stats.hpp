@@ -6,10 +6,12 @@
 // At log level debug (`log=debug`, as `make run-measure` boots) the
 // scheduler logs a snapshot when a process is added and when it has exited:
 //
-//   stats: pid P start: syscalls S irqs I cr3 C switches W
-//   stats: pid P exit: syscalls S irqs I cr3 C switches W
+//   stats: pid P start: syscalls S irqs I cr3 C switches W handoffs H
+//   stats: pid P exit: syscalls S irqs I cr3 C switches W handoffs H
 //
-// `irqs` is the PIT tick count (the only unmasked interrupt). The two lines
+// `irqs` is the PIT tick count (the only unmasked interrupt); `switches`
+// are switches through idle, `handoffs` direct switches from one process to
+// another (endpoint IPC). The two lines
 // of one pid bracket that process's life; tools/measure/report.py divides
 // their difference by the operations the process performed.
 #pragma once

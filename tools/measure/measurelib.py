@@ -7,8 +7,10 @@ Both sides print the harness line (bench/measure/harness.hpp):
 The capOS kernel also prints, at log=debug, a counter snapshot when each
 benchmark service starts and exits (kernel/stats.cpp):
 
-  stats: pid P start: syscalls S irqs I cr3 C switches W
-  stats: pid P exit: syscalls S irqs I cr3 C switches W
+  stats: pid P start: syscalls S irqs I cr3 C switches W handoffs H
+  stats: pid P exit: syscalls S irqs I cr3 C switches W handoffs H
+
+(handoffs: direct switches; lines without the field read it as 0).
 """
 
 import json
@@ -16,9 +18,10 @@ import re
 
 ROW = re.compile(r"measure: row=(\S+) (.*)$")
 FIELD = re.compile(r"(\w+)=(\S+)")
-STATS = re.compile(r"stats: pid (\d+) (start|exit): syscalls (\d+) irqs (\d+) cr3 (\d+) switches (\d+)")
+STATS = re.compile(r"stats: pid (\d+) (start|exit): syscalls (\d+) irqs (\d+) cr3 (\d+) switches (\d+)"
+                   r"(?: handoffs (\d+))?")
 STARTED = re.compile(r"service '([^']+)' started as pid (\d+)")
-COUNTERS = ("syscalls", "irqs", "cr3", "switches")
+COUNTERS = ("syscalls", "irqs", "cr3", "switches", "handoffs")
 
 
 def parse_rows(lines):
@@ -58,7 +61,7 @@ def parse_stats(lines):
         if not m:
             continue
         pid, when = m.group(1), m.group(2)
-        values = dict(zip(COUNTERS, (int(v) for v in m.groups()[2:])))
+        values = dict(zip(COUNTERS, (int(v or 0) for v in m.groups()[2:])))
         if when == "start":
             starts[pid] = values
         elif pid in starts:

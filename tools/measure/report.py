@@ -9,8 +9,9 @@ MEASURE_DIR/report.dat and, with gnuplot, MEASURE_DIR/report.png
 (instructions per operation, log scale). Prints the report.
 
 A figure counts only when its row passed its own checks in every boot;
-rows whose checks failed are shown as FAILED, never as numbers. Rows that
-need endpoint IPC are listed as pending, with their goals. stdlib only.
+rows whose checks failed are shown as FAILED, never as numbers. Rows with
+no benchmark program yet (endpoint IPC, MemoryObject, the CALL segment
+split) are listed as pending, with their goals. stdlib only.
 """
 
 import json
@@ -34,7 +35,7 @@ CAPOS_ROWS = [
 
 # Rows that need primitives not yet in the kernel:
 # (what, pending on, Linux analogue, goal).
-ENDPOINT = "pending endpoint IPC (#7)"
+ENDPOINT = "pending: endpoint IPC (#7) rows not written yet"
 PENDING_ROWS = [
     ("endpoint IPC round trip, empty params, direct switch (user to user)", ENDPOINT,
      "pipe_rt, futex_rt", "<= 830 (2x seL4), stretch 415"),
@@ -44,7 +45,7 @@ PENDING_ROWS = [
     ("endpoint round trip with one copied capability", ENDPOINT, "scm_rights_rt", "-"),
     ("endpoint round trip with one moved capability", ENDPOINT, "scm_rights_rt",
      "<= 1.4x the round trip"),
-    ("MemoryObject map/unmap", "pending the MemoryObject capability", "-", "-"),
+    ("MemoryObject map/unmap", "pending: MemoryObject (#6) row not written yet", "-", "-"),
     ("CALL segment split (SQE validation, cap lookup, decode, body, CQE post, wake)",
      "pending a measure build with segment timestamps", "-", "-"),
 ]
@@ -63,7 +64,7 @@ SEL4 = ("seL4 fastpath, two address spaces (fixed reference)", 194, 221, 415,
         "each direction bracketed by a timer read just before the sender's syscall and just after "
         "the receiver's returns, minus the same bracket around a no-op")
 
-COUNTERS = ("syscalls", "irqs", "cr3", "switches")
+COUNTERS = ("syscalls", "irqs", "cr3", "switches", "handoffs")
 
 
 def load(path):
@@ -116,7 +117,7 @@ def events_per_op(boot, row):
     if not st or not raw or "iters" not in raw:
         return None
     ops = (raw["warmup"] + raw["iters"]) * raw["ops"]
-    return {k: st[k] / ops for k in COUNTERS}
+    return {k: st.get(k, 0) / ops for k in COUNTERS}
 
 
 def main():
@@ -156,7 +157,7 @@ def main():
 
     md.append("## capOS beside Linux")
     md.append("")
-    md.append("| capOS row | capOS | spread | events/op (syscalls, irqs, CR3 writes, switches) | "
+    md.append("| capOS row | capOS | spread | events/op (syscalls, irqs, CR3 writes, switches, handoffs) | "
               "Linux analogue | Linux mitigations=off | ratio | Linux defaults | ratio | goal |")
     md.append("|---|---:|---|---|---|---:|---:|---:|---:|---|")
     plot = []
