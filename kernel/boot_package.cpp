@@ -4,6 +4,7 @@
 
 #include "kernel/cap/console.hpp"
 #include "kernel/cap/memory.hpp"
+#include "kernel/cap/spawner.hpp"
 #include "kernel/ipc/endpoint.hpp"
 #include "kernel/cap/timer.hpp"
 #include "kernel/log.hpp"
@@ -70,6 +71,18 @@ Result<void> boot_package_service(size_t i, StringView* name, std::span<const ui
         auto n = entry.name();
         if (n.ok() && n.value() == bin) {
             *elf = TRY(entry.elf());
+            return {};
+        }
+    }
+    return Error::NotFound;
+}
+
+Result<void> boot_package_binary(StringView name, std::span<const uint8_t>* elf) {
+    if (!g_reader) return Error::NotFound;
+    for (uint32_t b = 0; b < g_binaries.size(); ++b) {
+        auto n = g_binaries[b].name();
+        if (n.ok() && n.value() == name) {
+            *elf = TRY(g_binaries[b].elf());
             return {};
         }
     }
@@ -170,6 +183,7 @@ Result<size_t> boot_package_kernel_grants(size_t i, InitialCap* out, size_t max)
         case schema::KernelCap::Console: obj = &ConsoleCap::instance(); break;
         case schema::KernelCap::Timer: obj = &TimerCap::instance(); break;
         case schema::KernelCap::FrameAllocator: obj = &frame_allocator(); break;
+        case schema::KernelCap::ProcessSpawner: obj = &process_spawner(); break;
         case schema::KernelCap::VirtualMemory:
             own_vm = true;  // minted by process_create for the new process
             interface_id = schema::VirtualMemory::kInterfaceId;

@@ -24,6 +24,9 @@ size_t boot_package_service_count();
 // named by the service is not in the package.
 Result<void> boot_package_service(size_t i, StringView* name, std::span<const uint8_t>* elf);
 
+// The ELF bytes of the binary called `name`. NotFound when there is none.
+Result<void> boot_package_binary(StringView name, std::span<const uint8_t>* elf);
+
 // The resource profile of service i as requested limits (0: the default).
 Result<mm::Limits> boot_package_service_limits(size_t i);
 

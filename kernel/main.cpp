@@ -13,6 +13,7 @@
 #include "kernel/boot_package.hpp"
 #include "kernel/log.hpp"
 #include "kernel/cap/memory.hpp"
+#include "kernel/cap/spawner.hpp"
 #include "kernel/ipc/endpoint.hpp"
 #include "kernel/mm/account.hpp"
 #include "kernel/mm/address_space.hpp"
@@ -106,9 +107,10 @@ void run_services(bool concurrent) {
     // Every service exists: endpoints now live only as long as their holders.
     boot_package_release_exports();
     sched_run(log_exit);
-    log::info("services done: frames free {} heap bytes {} allocations {} memory objects {} endpoints {}",
+    log::info("services done: frames free {} heap bytes {} allocations {} memory objects {} endpoints {} "
+              "process handles {}",
               frames().free_frames(), kheap().live_bytes(), kheap().live_allocations(), memory_objects_live(),
-              endpoints_live());
+              endpoints_live(), process_handles_live());
     log::info("scheduler: {} ticks, {} switches, {} handoffs, {} idle halts", sched_ticks(), sched_switches(),
               sched_handoffs(), sched_idle_halts());
 }

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <span>
 
+#include "abi/ring.hpp"
 #include "lib/base/error.hpp"
 #include "lib/capnp/capnp.hpp"
 #include "schema/rpc.hpp"
@@ -25,7 +26,7 @@ enum class CapKind : uint8_t {
 };
 
 // The most capabilities one kernel method returns.
-inline constexpr uint32_t kMaxReturnedCaps = 4;
+inline constexpr uint32_t kMaxReturnedCaps = abi::kMaxTransfers;
 
 // What a capability may learn about, and do to, the CALL it serves.
 struct CallContext {
@@ -41,6 +42,21 @@ struct CallContext {
     // raises or the caller cannot take them.
     CapObject* out_caps[kMaxReturnedCaps] = {};
     uint32_t out_count = 0;
+    // Capabilities the caller passed with the CALL's transfer descriptors
+    // (Copy only), for objects that accept them (accepts_transfers()): the
+    // caller's table keeps its references for the duration of the call.
+    CapObject* in_caps[abi::kMaxTransfers] = {};
+    uint32_t in_count = 0;
+    // The CALL itself, for a method that completes it later from elsewhere
+    // (ProcessHandle.wait): with defer_external set, the kernel keeps the
+    // CQE slot reserved and the object posts the completion.
+    uint64_t user_data = 0;
+    uint64_t result_addr = 0;
+    uint32_t result_len = 0;
+    bool defer_external = false;
+    // A process the method created, started only once the caller has
+    // received the results (else destroyed unstarted): ProcessSpawner.
+    Process* start_after_commit = nullptr;
 
     // Hands `object` (and one reference to it) to the caller; returns its
     // capability index for the results message. LimitExceeded when full
@@ -60,6 +76,9 @@ public:
     // The Cap'n Proto interface id this object serves (the permission).
     virtual uint64_t interface_id() const = 0;
     virtual CapKind kind() const { return CapKind::Kernel; }
+    // True for kernel objects whose methods take capabilities through the
+    // CALL's transfer descriptors (ProcessSpawner).
+    virtual bool accepts_transfers() const { return false; }
 
     // One CALL: decode `params` (a complete message, already copied into
     // kernel memory), perform, and leave the results or a CapException at

@@ -92,13 +92,32 @@ abi::Cqe complete_with_caps(Process& p, const ring::DecodedSqe& s, rpc::Reply re
     return c;
 }
 
+// The capabilities a CALL passes to a kernel object that accepts them:
+// resolved in the caller's table, Copy only (the table keeps its references
+// while the call runs; the object retains what it keeps).
+Result<void> read_in_caps(Process& p, const ring::DecodedSqe& s, CallContext& ctx) {
+    abi::TransferDescriptor d[abi::kMaxTransfers];
+    if (!copy_from_user(d, {s.transfers.addr}, s.xfer_count * sizeof(abi::TransferDescriptor)).ok())
+        return Error::RingBadBuffer;
+    for (uint16_t i = 0; i < s.xfer_count; ++i) {
+        auto t = TRY(ring::decode_transfer(d[i]));
+        if (t.mode != abi::TransferMode::Copy) return Error::RingBadTransfer;
+        auto e = TRY(p.caps.resolve(t.cap_id));
+        ctx.in_caps[ctx.in_count++] = *e.object;
+    }
+    return {};
+}
+
+std::optional<abi::Cqe> call_kernel(Process& p, CapObject* obj, const ring::DecodedSqe& s,
+                                    std::span<const uint8_t> params, CallContext& ctx);
+
 // Returns no CQE when the capability deferred the call (its slot stays reserved).
 std::optional<abi::Cqe> op_call(Process& p, const ring::DecodedSqe& s) {
     auto entry = p.caps.resolve(s.cap_id);
     if (!entry.ok()) return completion(s.user_data, ring::transport_result(entry.error()));
     CapObject* obj = *entry.value().object;
     bool to_server = obj->kind() == CapKind::EndpointClient;
-    if (s.xfer_count != 0 && !to_server)  // kernel capabilities take no transfers
+    if (s.xfer_count != 0 && !to_server && !obj->accepts_transfers())
         return completion(s.user_data, error_result(abi::TransportError::TransferFailed));
     // Decode before perform: the result buffer must be writable before the
     // capability acts, so a bad buffer never costs a side effect.
@@ -116,10 +135,27 @@ std::optional<abi::Cqe> op_call(Process& p, const ring::DecodedSqe& s) {
     }
     if (to_server) return endpoint_call(p, *obj, s, params);
     CallContext ctx{&p};
+    ctx.user_data = s.user_data;
+    ctx.result_addr = s.result.addr;
+    ctx.result_len = s.result.len;
+    if (s.xfer_count != 0 && !read_in_caps(p, s, ctx).ok())
+        return completion(s.user_data, error_result(abi::TransportError::TransferFailed));
+    auto cqe = call_kernel(p, obj, s, params, ctx);
+    if (Process* child = ctx.start_after_commit) {
+        // Started only if the caller got the results (and so its handle).
+        if (cqe && cqe->result >= 0) sched_add(child);
+        else process_destroy(child);
+    }
+    return cqe;
+}
+
+std::optional<abi::Cqe> call_kernel(Process& p, CapObject* obj, const ring::DecodedSqe& s,
+                                    std::span<const uint8_t> params, CallContext& ctx) {
     auto reply = obj->call(s.method, params, std::span<capnp::Word>(g_results, sizeof(g_results) / 8), ctx);
     if (!reply.ok() || reply.value().exception) drop_returned_caps(ctx);
     if (!reply.ok()) return completion(s.user_data, ring::transport_result(reply.error()));
     if (ctx.out_count > 0) return complete_with_caps(p, s, reply.value(), ctx);
+    if (ctx.defer_external && !reply.value().exception) return std::nullopt;  // the object posts it
     if (ctx.defer && !reply.value().exception) {
         p.pending[p.pending_count++] = PendingCall{s.user_data, s.result.addr, s.result.len, ctx.complete_at_ns};
         return std::nullopt;

@@ -23,6 +23,7 @@ namespace capos {
 class Account;
 class AddressSpace;
 class VirtualMemoryCap;
+class ProcessHandleCap;
 
 inline constexpr size_t kProcessNameMax = 32;
 
@@ -79,6 +80,9 @@ struct Process {
     // This process's VirtualMemory capability object, if one exists (weak:
     // each side clears the other's pointer when it goes away).
     VirtualMemoryCap* vm_cap;
+    // The parent's ProcessHandle for this process, if one exists (weak, like
+    // vm_cap): told the exit code when the process is destroyed.
+    ProcessHandleCap* handle;
     // The ring, reached by the kernel through the direct map (its frames
     // are physically contiguous and mapped at abi::kRingAddress for the
     // process).

@@ -1,0 +1,300 @@
+#include "kernel/cap/spawner.hpp"
+
+#include <new>
+
+#include "abi/capset.hpp"
+#include "kernel/boot_package.hpp"
+#include "kernel/cap/console.hpp"
+#include "kernel/cap/memory.hpp"
+#include "kernel/cap/timer.hpp"
+#include "kernel/ipc/endpoint.hpp"
+#include "kernel/log.hpp"
+#include "kernel/mm/account.hpp"
+#include "kernel/mm/address_space.hpp"
+#include "kernel/proc/process.hpp"
+#include "kernel/proc/sched.hpp"
+#include "lib/capnp/builder.hpp"
+#include "schema/capos.capnp.hpp"
+
+namespace capos {
+
+// ---------------------------------------------------------------------------
+// ProcessHandle
+
+class ProcessHandleCap final : public CapObject, private schema::ProcessHandle::Server {
+public:
+    explicit ProcessHandleCap(Process& child) : child_(&child) {
+        child.handle = this;
+        next_ = g_list;
+        if (g_list) g_list->prev_ = this;
+        g_list = this;
+        ++g_live;
+    }
+
+    uint64_t interface_id() const override { return schema::ProcessHandle::kInterfaceId; }
+    Result<rpc::Reply> call(uint16_t method, std::span<const uint8_t> params, std::span<capnp::Word> scratch,
+                            CallContext& ctx) override {
+        ctx_ = &ctx;
+        auto r = dispatch(method, params, scratch);
+        ctx_ = nullptr;
+        return r;
+    }
+
+    // The child is being destroyed with `code`.
+    void child_gone(int64_t code) {
+        child_ = nullptr;
+        exited_ = true;
+        code_ = code;
+        if (waiter_) answer_waiter();
+    }
+
+    // A process is being destroyed: if it waits here, forget it.
+    void process_gone(Process& p) {
+        if (waiter_ == &p) waiter_ = nullptr;
+    }
+
+    static ProcessHandleCap* list() { return g_list; }
+    ProcessHandleCap* next() const { return next_; }
+    static uint64_t live() { return g_live; }
+
+private:
+    ~ProcessHandleCap() override {
+        if (prev_) prev_->next_ = next_;
+        else g_list = next_;
+        if (next_) next_->prev_ = prev_;
+        --g_live;
+    }
+    // Releasing the handle does not stop the child.
+    void destroy() override {
+        if (child_) child_->handle = nullptr;
+        delete this;
+    }
+
+    Result<void> wait(schema::ProcessHandle::WaitParams::Reader,
+                      schema::ProcessHandle::WaitResults::Builder results) override {
+        if (exited_) {
+            results.set_exit_code(code_);
+            return {};
+        }
+        if (waiter_) return Error::Busy;  // one waiter
+        waiter_ = ctx_->caller;
+        waiter_user_data_ = ctx_->user_data;
+        waiter_result_ = ctx_->result_addr;
+        waiter_result_len_ = ctx_->result_len;
+        ctx_->defer_external = true;
+        return {};
+    }
+
+    // Writes WaitResults{exitCode} into the waiter's buffer and posts its CQE.
+    void answer_waiter() {
+        Process& w = *waiter_;
+        waiter_ = nullptr;
+        alignas(8) capnp::Word words[8];
+        capnp::MessageBuilder msg(words);
+        abi::Cqe c{};
+        c.user_data = waiter_user_data_;
+        auto root = msg.init_root(schema::ProcessHandle::WaitResults::kDataWords,
+                                  schema::ProcessHandle::WaitResults::kPointerCount);
+        if (!root.ok()) {
+            c.result = abi::to_result(abi::TransportError::QueueFull);
+        } else {
+            schema::ProcessHandle::WaitResults::Builder(root.value()).set_exit_code(code_);
+            auto bytes = msg.bytes();
+            if (bytes.size() > waiter_result_len_) {
+                c.result = abi::to_result(abi::TransportError::BufferTooSmall);
+                c.aux = static_cast<uint32_t>(bytes.size());
+            } else if (!w.aspace->write_user(waiter_result_, bytes.data(), bytes.size()).ok()) {
+                c.result = abi::to_result(abi::TransportError::BadBuffer);
+            } else {
+                c.result = static_cast<int32_t>(bytes.size());
+            }
+        }
+        if (w.ring && w.ring->post(c).ok()) sched_wake(&w);
+    }
+
+    Process* child_;
+    bool exited_ = false;
+    int64_t code_ = 0;
+    Process* waiter_ = nullptr;
+    uint64_t waiter_user_data_ = 0;
+    uint64_t waiter_result_ = 0;
+    uint32_t waiter_result_len_ = 0;
+    CallContext* ctx_ = nullptr;
+    ProcessHandleCap* next_ = nullptr;
+    ProcessHandleCap* prev_ = nullptr;
+    static inline constinit ProcessHandleCap* g_list = nullptr;
+    static inline constinit uint64_t g_live = 0;
+};
+
+
+namespace {
+
+// ---------------------------------------------------------------------------
+// ProcessSpawner
+
+bool valid_cap_name(StringView name) {
+    if (name.empty() || name.size() > abi::kCapSetNameMax) return false;
+    for (size_t i = 0; i < name.size(); ++i)
+        if (name[i] <= ' ' || name[i] > '~') return false;
+    return true;
+}
+
+// Everything spawn() holds until the child exists: dropped on any failure.
+struct Pending {
+    CapObject* temps[abi::kCapSetMaxEntries] = {};  // references for the child's CapSet
+    uint32_t ntemps = 0;
+    CapObject* facets[abi::kCapSetMaxEntries] = {};  // client facets for the caller
+    uint32_t grant_of_facet[abi::kCapSetMaxEntries] = {};
+    uint32_t nfacets = 0;
+
+    ~Pending() {
+        for (uint32_t i = 0; i < ntemps; ++i) temps[i]->release();
+        for (uint32_t i = 0; i < nfacets; ++i)
+            if (facets[i]) facets[i]->release();
+    }
+};
+
+class ProcessSpawnerCap final : public CapObject, private schema::ProcessSpawner::Server {
+public:
+    uint64_t interface_id() const override { return schema::ProcessSpawner::kInterfaceId; }
+    bool accepts_transfers() const override { return true; }
+    Result<rpc::Reply> call(uint16_t method, std::span<const uint8_t> params, std::span<capnp::Word> scratch,
+                            CallContext& ctx) override {
+        ctx_ = &ctx;
+        auto r = dispatch(method, params, scratch);
+        ctx_ = nullptr;
+        return r;
+    }
+
+private:
+    void destroy() override {}
+
+    Result<void> spawn(schema::ProcessSpawner::SpawnParams::Reader params,
+                       schema::ProcessSpawner::SpawnResults::Builder results) override {
+        Process& caller = *ctx_->caller;
+        StringView name = TRY(params.name());
+        if (name.empty() || name.size() >= kProcessNameMax) return Error::InvalidArgument;
+        StringView binary = TRY(params.binary_name());
+        std::span<const uint8_t> elf;
+        if (!boot_package_binary(binary, &elf).ok()) return Error::InvalidArgument;
+        auto grants = TRY(params.grants());
+        if (grants.size() > abi::kCapSetMaxEntries) return Error::InvalidArgument;
+
+        // Decode every grant before anything is created.
+        Pending pending;
+        InitialCap caps[abi::kCapSetMaxEntries];
+        for (uint32_t g = 0; g < grants.size(); ++g) {
+            auto grant = grants[g];
+            StringView gname = TRY(grant.name());
+            if (!valid_cap_name(gname)) return Error::InvalidArgument;
+            for (uint32_t k = 0; k < g; ++k)
+                if (caps[k].name == gname) return Error::InvalidArgument;  // duplicate name
+            uint64_t iid = grant.interface_id();
+            auto source = grant.source();
+            CapObject* obj = nullptr;
+            bool own_vm = false;
+            if (source.is_kernel()) {
+                switch (source.kernel()) {
+                case schema::KernelCap::Console: obj = &ConsoleCap::instance(); break;
+                case schema::KernelCap::Timer: obj = &TimerCap::instance(); break;
+                case schema::KernelCap::FrameAllocator: obj = &frame_allocator(); break;
+                case schema::KernelCap::ProcessSpawner: obj = this; break;
+                case schema::KernelCap::VirtualMemory: own_vm = true; break;
+                default: return Error::InvalidArgument;  // unknown, or not offered here
+                }
+                uint64_t have = own_vm ? schema::VirtualMemory::kInterfaceId : obj->interface_id();
+                if (have != iid) return Error::InvalidArgument;
+                if (obj) {
+                    obj->retain();
+                    pending.temps[pending.ntemps++] = obj;
+                }
+            } else if (source.is_capability()) {
+                uint32_t index = TRY(source.capability());
+                if (index >= ctx_->in_count) return Error::InvalidArgument;
+                obj = ctx_->in_caps[index];
+                if (obj->interface_id() != iid) return Error::InvalidArgument;
+                obj->retain();
+                pending.temps[pending.ntemps++] = obj;
+            } else if (source.is_endpoint()) {
+                obj = TRY(endpoint_create());
+                pending.temps[pending.ntemps++] = obj;
+                auto facet = endpoint_client(*obj, iid);
+                if (!facet.ok()) return Error::InvalidArgument;  // not a usable protocol id
+                pending.grant_of_facet[pending.nfacets] = g;
+                pending.facets[pending.nfacets++] = facet.value();
+            } else {
+                return Error::InvalidArgument;  // none, or a manifest-only `service` source
+            }
+            caps[g] = InitialCap{gname, obj, own_vm};
+        }
+
+        // The caller must be able to take the handle and every facet, so that
+        // no capability is dropped after the child exists.
+        uint32_t returned = 1 + pending.nfacets;
+        if (caller.caps.free_slots() < returned ||
+            caller.account->ledger().available(mm::Charge::CapSlots) < returned)
+            return Error::LimitExceeded;
+
+        auto profile = TRY(params.profile());
+        mm::Limits requested{profile.cap_slots(), profile.frames(), profile.mapped_pages()};
+        mm::Limits limits = mm::resolve_limits(requested, kDefaultLimits, caller.account->ledger().limits());
+        elf::Rejection why;
+        auto child = process_create(name, elf.data(), elf.size(), &why,
+                                    std::span<const InitialCap>(caps, grants.size()), limits);
+        if (!child.ok()) {
+            if (!why.empty()) log::info("spawn '{}': binary '{}' refused: {}", name, binary, why.c_str());
+            Error e = child.error();
+            return e == Error::OutOfMemory || e == Error::LimitExceeded ? e : Error::InvalidArgument;
+        }
+        Process* p = child.value();
+        auto* handle = new (std::nothrow) ProcessHandleCap(*p);
+        if (!handle) {
+            process_destroy(p);
+            return Error::OutOfMemory;
+        }
+        // From here the kernel starts the child only if the caller receives
+        // the results (ring_dispatch: start_after_commit).
+        ctx_->start_after_commit = p;
+        auto index = ctx_->return_cap(handle);
+        if (!index.ok()) {
+            handle->release();
+            return index.error();
+        }
+        TRY(results.set_handle(index.value()));
+        auto exports = TRY(results.init_exports(pending.nfacets));
+        for (uint32_t i = 0; i < pending.nfacets; ++i) {
+            auto grant = grants[pending.grant_of_facet[i]];
+            auto e = exports[i];
+            TRY(e.set_name(TRY(grant.name())));
+            e.set_interface_id(grant.interface_id());
+            auto fi = TRY(ctx_->return_cap(pending.facets[i]));
+            pending.facets[i] = nullptr;  // ctx holds it now
+            TRY(e.set_cap(fi));
+        }
+        return {};
+    }
+
+    CallContext* ctx_ = nullptr;
+};
+
+alignas(ProcessSpawnerCap) unsigned char g_spawner_storage[sizeof(ProcessSpawnerCap)];
+ProcessSpawnerCap* g_spawner = nullptr;
+
+}  // namespace
+
+CapObject& process_spawner() {
+    if (!g_spawner) g_spawner = new (g_spawner_storage) ProcessSpawnerCap();
+    return *g_spawner;
+}
+
+void process_handles_process_gone(Process& p) {
+    if (p.handle) {
+        p.handle->child_gone(p.exit_code);
+        p.handle = nullptr;
+    }
+    for (ProcessHandleCap* h = ProcessHandleCap::list(); h; h = h->next()) h->process_gone(p);
+}
+
+uint64_t process_handles_live() { return ProcessHandleCap::live(); }
+
+}  // namespace capos
