@@ -1,7 +1,10 @@
 // mkmanifest: binary SystemManifest + ELF images -> capOS boot package.
 //
-//   mkmanifest --manifest M.bin [--binary NAME=PATH]... -o OUT.bin
+//   mkmanifest --manifest M.bin [--binary NAME=PATH]... [--no-graph-check] -o OUT.bin
 //   mkmanifest --check-package PKG.bin
+//
+// --no-graph-check skips the service graph checks (lib/boot/service_graph)
+// but not decoding: for test packages whose graph init must refuse.
 //
 // M.bin is the manifest constant compiled by `capnp eval --binary`. Every
 // Binary in it gets the ELF image at PATH; the result is validated
@@ -37,7 +40,7 @@ using capos::mkmanifest::quote;
 [[noreturn]] void usage(const std::string& message) {
     std::fprintf(stderr,
                  "mkmanifest: %s\n"
-                 "usage: mkmanifest --manifest M.bin [--binary NAME=PATH]... -o OUT.bin\n"
+                 "usage: mkmanifest --manifest M.bin [--binary NAME=PATH]... [--no-graph-check] -o OUT.bin\n"
                  "       mkmanifest --check-package PKG.bin\n",
                  message.c_str());
     std::exit(2);
@@ -82,6 +85,7 @@ int check_package(const std::string& path) {
 int main(int argc, char** argv) {
     std::string manifest_path, out_path, package_path;
     std::map<std::string, std::string> binary_paths;
+    bool check_graph = true;
     for (int i = 1; i < argc; ++i) {
         std::string arg = argv[i];
         auto value = [&]() -> std::string {
@@ -92,6 +96,8 @@ int main(int argc, char** argv) {
             manifest_path = value();
         } else if (arg == "-o" || arg == "--output") {
             out_path = value();
+        } else if (arg == "--no-graph-check") {
+            check_graph = false;
         } else if (arg == "--check-package") {
             package_path = value();
         } else if (arg == "--binary") {
@@ -117,7 +123,7 @@ int main(int argc, char** argv) {
     auto bytes = read_file(manifest_path, &why);
     if (!bytes) fail("cannot read manifest " + quote(manifest_path) + ": " + why);
     // Decode problems are reported with the validator's wording.
-    if (auto e = capos::mkmanifest::validate_message(*bytes, {})) fail(*e);
+    if (auto e = capos::mkmanifest::validate_message(*bytes, {.check_graph = check_graph})) fail(*e);
 
     try {
         kj::Array<capnp::word> words = kj::heapArray<capnp::word>(bytes->size() / sizeof(capnp::word));
@@ -140,10 +146,11 @@ int main(int argc, char** argv) {
             if (elf->empty()) fail("--binary " + quote(it->first) + ": " + quote(it->second) + " is empty");
             b.setElf(kj::arrayPtr(elf->data(), elf->size()));
         }
-        if (auto e = capos::mkmanifest::validate(root.asReader(), {.require_images = true})) fail(*e);
+        if (auto e = capos::mkmanifest::validate(root.asReader(), {.require_images = true, .check_graph = check_graph}))
+            fail(*e);
         std::vector<uint8_t> package = capos::mkmanifest::pack(root.asReader());
         // What we write must pass the same check the target-side reader does.
-        if (auto e = capos::mkmanifest::validate_boot_package(package)) fail(*e);
+        if (auto e = capos::mkmanifest::validate_boot_package(package, check_graph)) fail(*e);
         write_file(out_path, package);
     } catch (const kj::Exception& e) {
         fail(std::string("internal: ") + e.getDescription().cStr());

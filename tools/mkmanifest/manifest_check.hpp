@@ -3,9 +3,10 @@
 //
 // Every check returns the first problem found, in a fixed order, as one
 // line of text naming the culprit (no "error:" prefix, no newline). The
-// order is: schema version, binaries, initConfig, service names and
-// binaries, each process's grants (initConfig first, then services in
-// manifest order), then dependency cycles.
+// order is: schema version, then the service graph checks init applies too
+// (lib/boot/service_graph.hpp: binaries, initConfig, service names and
+// binaries, each process's grants, dependency cycles), run over the
+// target's own decoding of the manifest.
 #pragma once
 
 #include <cstdint>
@@ -22,6 +23,10 @@ struct CheckOptions {
     // Every Binary must carry a non-empty ELF image (true for a finished
     // boot package; false for a manifest still waiting for mkmanifest).
     bool require_images = false;
+    // Apply the service graph checks (lib/boot/service_graph.hpp). Off only
+    // for test packages that must reach init with a graph init refuses
+    // (mkmanifest --no-graph-check).
+    bool check_graph = true;
 };
 
 // Validates a decoded manifest. libcapnp may throw kj::Exception while the
@@ -38,7 +43,7 @@ std::optional<std::string> validate_message(std::span<const uint8_t> bytes,
 
 // Checks a whole boot package image: header (schema/boot_package.hpp),
 // then the message with require_images = true. Never throws.
-std::optional<std::string> validate_boot_package(std::span<const uint8_t> image);
+std::optional<std::string> validate_boot_package(std::span<const uint8_t> image, bool check_graph = true);
 
 // The boot package for a manifest whose images are filled in: the header
 // followed by the manifest in canonical form (one segment, deterministic).
