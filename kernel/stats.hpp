@@ -10,8 +10,8 @@
 //   stats: pid P exit: syscalls S irqs I cr3 C switches W handoffs H
 //
 // `irqs` is the PIT tick count (the only unmasked interrupt); `switches`
-// are switches through idle, `handoffs` direct switches from one process to
-// another (endpoint IPC). The two lines
+// counts every switch to a process, `handoffs` the direct ones among them
+// (from one process straight to another, endpoint IPC). The two lines
 // of one pid bracket that process's life; tools/measure/report.py divides
 // their difference by the operations the process performed.
 #pragma once
