@@ -281,7 +281,6 @@ void format_graph_error(Sink& sink, const ManifestInfo& m, const GraphError& e) 
     using R = GraphErrorReason;
     StringView binary = e.binary < m.binaries.size() ? m.binaries[e.binary].name : StringView("?");
     switch (e.reason) {
-    case R::SchemaVersion: format(sink, "schema version {} is not supported", e.value); return;
     case R::BinaryName:
         format(sink, "binary #{}: ", e.binary);
         format_name_problem(sink, e.name_problem, binary);

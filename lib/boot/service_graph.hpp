@@ -74,7 +74,6 @@ struct GraphOptions {
 };
 
 enum class GraphErrorReason : uint8_t {
-    SchemaVersion,         // value = the manifest's version
     BinaryName,            // binary: name problem in `name_problem`
     DuplicateBinary,       // binary
     BinaryWithoutImage,    // binary
