@@ -2,6 +2,7 @@
 
 #include <new>
 
+#include "kernel/cap/boot_package_cap.hpp"
 #include "kernel/cap/console.hpp"
 #include "kernel/cap/memory.hpp"
 #include "kernel/cap/spawner.hpp"
@@ -22,6 +23,7 @@ capnp::MessageReader* g_reader = nullptr;
 schema::SystemManifest::Reader g_manifest;
 gen::StructList<schema::Binary>::Reader g_binaries;
 gen::StructList<schema::ServiceEntry>::Reader g_services;
+std::span<const uint8_t> g_manifest_bytes;
 
 }  // namespace
 
@@ -30,6 +32,7 @@ Result<void> boot_package_open(std::span<const uint8_t> image, const char** why)
     auto manifest = TRY(boot_package::manifest_of(image));
     *why = "the manifest is not a valid Cap'n Proto message";
     g_reader = new (g_reader_storage) capnp::MessageReader(manifest);
+    g_manifest_bytes = manifest;
     auto root = TRY(g_reader->root());
     g_manifest = schema::SystemManifest::Reader(root);
     *why = "the manifest has an unsupported schema version";
@@ -58,6 +61,8 @@ Result<void> boot_package_open(std::span<const uint8_t> image, const char** why)
     *why = "";
     return {};
 }
+
+std::span<const uint8_t> boot_package_manifest_bytes() { return g_manifest_bytes; }
 
 size_t boot_package_service_count() { return g_reader ? g_services.size() : 0; }
 
@@ -121,23 +126,10 @@ const Export* find_export(StringView service, StringView name) {
     return nullptr;
 }
 
-}  // namespace
-
-void boot_package_release_temps() {
-    for (size_t i = 0; i < g_temp_count; ++i) g_temps[i]->release();
-    g_temp_count = 0;
-}
-
-void boot_package_release_exports() {
-    for (size_t i = 0; i < g_export_count; ++i) g_exports[i].server->release();
-    g_export_count = 0;
-}
-
-Result<size_t> boot_package_kernel_grants(size_t i, InitialCap* out, size_t max) {
-    if (i >= boot_package_service_count()) return Error::OutOfRange;
-    auto s = g_services[static_cast<uint32_t>(i)];
-    StringView service = TRY(s.name());
-    auto grants = TRY(s.grants());
+// The CapSet entries for `grants` of process `service` (a service, or init)
+// that the kernel can satisfy itself: see boot_package_kernel_grants.
+Result<size_t> kernel_grants(StringView service, gen::StructList<schema::CapGrant>::Reader grants,
+                             InitialCap* out, size_t max) {
     size_t n = 0;
     for (uint32_t g = 0; g < grants.size(); ++g) {
         auto grant = grants[g];
@@ -182,6 +174,7 @@ Result<size_t> boot_package_kernel_grants(size_t i, InitialCap* out, size_t max)
         switch (source.kernel()) {
         case schema::KernelCap::Console: obj = &ConsoleCap::instance(); break;
         case schema::KernelCap::Timer: obj = &TimerCap::instance(); break;
+        case schema::KernelCap::BootPackage: obj = &BootPackageCap::instance(); break;
         case schema::KernelCap::FrameAllocator: obj = &frame_allocator(); break;
         case schema::KernelCap::ProcessSpawner: obj = &process_spawner(); break;
         case schema::KernelCap::VirtualMemory:
@@ -205,6 +198,44 @@ Result<size_t> boot_package_kernel_grants(size_t i, InitialCap* out, size_t max)
         out[n++] = InitialCap{name, obj, own_vm};
     }
     return n;
+}
+
+}  // namespace
+
+void boot_package_release_temps() {
+    for (size_t i = 0; i < g_temp_count; ++i) g_temps[i]->release();
+    g_temp_count = 0;
+}
+
+void boot_package_release_exports() {
+    for (size_t i = 0; i < g_export_count; ++i) g_exports[i].server->release();
+    g_export_count = 0;
+}
+
+Result<size_t> boot_package_kernel_grants(size_t i, InitialCap* out, size_t max) {
+    if (i >= boot_package_service_count()) return Error::OutOfRange;
+    auto s = g_services[static_cast<uint32_t>(i)];
+    return kernel_grants(TRY(s.name()), TRY(s.grants()), out, max);
+}
+
+Result<void> boot_package_init(StringView* binary, std::span<const uint8_t>* elf, InitialCap* caps, size_t max,
+                               size_t* ncaps, mm::Limits* limits) {
+    if (!g_reader) return Error::NotFound;
+    auto init = TRY(g_manifest.init_config());
+    *binary = TRY(init.binary());
+    bool found = false;
+    for (uint32_t b = 0; b < g_binaries.size() && !found; ++b) {
+        auto n = g_binaries[b].name();
+        if (n.ok() && n.value() == *binary) {
+            *elf = TRY(g_binaries[b].elf());
+            found = true;
+        }
+    }
+    if (!found) return Error::NotFound;
+    *ncaps = TRY(kernel_grants("init", TRY(init.grants()), caps, max));
+    auto profile = TRY(init.profile());
+    *limits = mm::Limits{profile.cap_slots(), profile.frames(), profile.mapped_pages()};
+    return {};
 }
 
 }  // namespace capos

@@ -19,6 +19,11 @@ struct InitialCap;
 // services. `why` names the problem on failure.
 Result<void> boot_package_open(std::span<const uint8_t> image, const char** why);
 
+// The SystemManifest message (segment table included) of the opened
+// package; empty before boot_package_open succeeds. Served to init by the
+// BootPackage capability.
+std::span<const uint8_t> boot_package_manifest_bytes();
+
 size_t boot_package_service_count();
 // Service i: its name and its binary's ELF bytes. NotFound when the binary
 // named by the service is not in the package.
@@ -43,5 +48,11 @@ Result<size_t> boot_package_kernel_grants(size_t i, struct InitialCap* out, size
 void boot_package_release_temps();
 // Drops the export table's references (once every service is created).
 void boot_package_release_exports();
+
+// The manifest's initConfig: its binary's name and ELF bytes, its kernel
+// grants as CapSet entries (as boot_package_kernel_grants; *ncaps of them)
+// and its resource profile. NotFound when the binary is not in the package.
+Result<void> boot_package_init(StringView* binary, std::span<const uint8_t>* elf, struct InitialCap* caps,
+                               size_t max, size_t* ncaps, mm::Limits* limits);
 
 }  // namespace capos
