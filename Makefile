@@ -13,7 +13,7 @@ QEMU_OK := status=$$?; [ $$status -eq 0 ] || [ $$status -eq 33 ] || { echo "qemu
 .DEFAULT_GOAL := all
 .PHONY: all deps configure build check check-host check-qemu run run-uefi \
         run-pvh fuzz fuzz-smoke bench-capnp check-model clean help \
-        measure-linux run-measure measure-report
+        measure-linux run-measure measure-report run-revocable-read run-spawn
 
 help: ## List the targets
 	@grep -hE '^[a-zA-Z0-9_-]+:.*## ' $(MAKEFILE_LIST) | \
@@ -41,6 +41,18 @@ run-uefi: all ## Boot the same ISO under UEFI firmware (OVMF); quit with Ctrl-A 
 run-pvh: all ## Boot the kernel directly (-kernel, PVH) with CMDLINE="..." (default: shutdown)
 	$(QEMU) -M q35 $(QEMU_FLAGS) -kernel $(BUILD)/kernel/capos.elf \
 	    -initrd $(BUILD)/bootpkg/default.bin -append "$(CMDLINE)"; $(QEMU_OK)
+
+run-revocable-read: $(BUILD)/build.ninja ## Revocable Read: an owner serves a reader, revokes its facet; the reader gets disconnected, the owner still works
+	@./tools/install-deps.sh
+	$(CMAKE) --build $(BUILD) -j $(JOBS) --target kernel bootpkg_ipc_revoke
+	$(QEMU) -M q35 $(QEMU_FLAGS) -kernel $(BUILD)/kernel/capos.elf \
+	    -initrd $(BUILD)/bootpkg/ipc_revoke.bin -append "services=concurrent shutdown"; $(QEMU_OK)
+
+run-spawn: $(BUILD)/build.ninja ## ProcessSpawner: children with exactly their grants, wait() exit codes, hostile spawns refused, 200 cycles
+	@./tools/install-deps.sh
+	$(CMAKE) --build $(BUILD) -j $(JOBS) --target kernel bootpkg_spawn
+	$(QEMU) -M q35 $(QEMU_FLAGS) -kernel $(BUILD)/kernel/capos.elf \
+	    -initrd $(BUILD)/bootpkg/spawn.bin -append "shutdown"; $(QEMU_OK)
 
 check: all ## Run every test: host, model, fuzz smoke and QEMU scenarios
 	ctest --test-dir $(BUILD) --output-on-failure -j $(JOBS)
