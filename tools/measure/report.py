@@ -147,7 +147,7 @@ def main():
     md.append("")
     b0 = capos["boots"][0]
     md.append(f"- capOS: {b0.get('version', '?')} commit {b0.get('commit', '?')}, "
-              f"{len(capos['boots'])} boot(s) of system/measure.capnp")
+              f"{len(capos['boots'])} boot(s) each of system/measure.capnp and system/measure_ipc.capnp")
     if linux:
         pkg = linux.get("package", {})
         nboots = {c: len(b) for c, b in linux["configs"].items()}
