@@ -8,7 +8,8 @@ const manifest :S.SystemManifest = (
   binaries = [(name = "init"), (name = "hello")],
   initConfig = (binary = "init", grants = [
     (name = "console", interfaceId = S.consoleInterfaceId, source = (kernel = console)),
-    (name = "bootpkg", interfaceId = S.bootPackageInterfaceId, source = (kernel = bootPackage))]),
+    (name = "bootpkg", interfaceId = S.bootPackageInterfaceId, source = (kernel = bootPackage)),
+    (name = "vm", interfaceId = S.virtualMemoryInterfaceId, source = (kernel = virtualMemory))]),
   services = [
     (name = "hello", binary = "hello"),
     (name = "app", binary = "ghost"),

@@ -9,7 +9,8 @@ const manifest :S.SystemManifest = (
   binaries = [(name = "init"), (name = "hello")],
   initConfig = (binary = "init", grants = [
     (name = "console", interfaceId = S.consoleInterfaceId, source = (kernel = console)),
-    (name = "bootpkg", interfaceId = S.bootPackageInterfaceId, source = (kernel = bootPackage))]),
+    (name = "bootpkg", interfaceId = S.bootPackageInterfaceId, source = (kernel = bootPackage)),
+    (name = "vm", interfaceId = S.virtualMemoryInterfaceId, source = (kernel = virtualMemory))]),
   services = [
     (name = "web", binary = "hello", grants = [
       (name = "app", interfaceId = .proto, source = (service = (service = "app", exportName = "http"))),

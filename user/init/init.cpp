@@ -1,6 +1,7 @@
 // init: the first process (docs/boot.md, issue #8). Reads the boot manifest
-// through its BootPackage capability ("bootpkg") in bounded chunks into its
-// heap, decodes it with the generated readers, validates the service graph
+// through its BootPackage capability ("bootpkg") in bounded chunks into
+// pages it maps with its VirtualMemory capability ("vm"; without one, into
+// its heap, which then limits the manifest to about 1 MiB), decodes it with the generated readers, validates the service graph
 // (lib/boot/service_graph) and prints the start order:
 //
 //   init: start order: log, app, web
@@ -32,8 +33,8 @@
 #include "user/rt/rt.hpp"
 #include "user/rt/transport.hpp"
 
-// The manifest (binaries included) lands in the heap.
-CAPOS_RT_HEAP_BYTES(8 * 1024 * 1024);
+// The decoded graph (and, without "vm", the manifest itself) lives here.
+CAPOS_RT_HEAP_BYTES(1024 * 1024);
 
 namespace {
 
@@ -70,13 +71,27 @@ T* alloc_array(size_t n) {
     return p;
 }
 
-// Reads the whole manifest message into the heap (8-byte aligned).
-capos::Result<std::span<const uint8_t>> read_manifest(schema::BootPackage::Client& boot) {
-    capos::rpc::CallBuffers buffers(g_params, g_results);
-    uint64_t size = TRY(boot.manifest_size(buffers)).size();
+// Memory for `size` bytes of manifest, 8-byte aligned: fresh pages from
+// VirtualMemory when init holds "vm", else the heap.
+capos::Result<uint8_t*> manifest_buffer(capos::rpc::CallBuffers& buffers, uint64_t size) {
+    auto vm = rt::capset().client<schema::VirtualMemory>("vm", *TRY(rt::transport()));
+    if (vm) {
+        uint64_t bytes = (size + schema::kPageSize - 1) / schema::kPageSize * schema::kPageSize;
+        auto mapped = TRY(vm.value().map(buffers, 0, bytes, schema::kProtRead | schema::kProtWrite));
+        return reinterpret_cast<uint8_t*>(mapped.addr());
+    }
     if (size > rt::kMaxHeapBytes) return capos::Error::OutOfMemory;
     auto* bytes = static_cast<uint8_t*>(rt::alloc(static_cast<size_t>(size)));
     if (!bytes) return capos::Error::OutOfMemory;
+    return bytes;
+}
+
+// Reads the whole manifest message (in chunks until `size` bytes).
+capos::Result<std::span<const uint8_t>> read_manifest(schema::BootPackage::Client& boot) {
+    capos::rpc::CallBuffers buffers(g_params, g_results);
+    uint64_t size = TRY(boot.manifest_size(buffers)).size();
+    if (size == 0) return capos::Error::Malformed;
+    uint8_t* bytes = TRY(manifest_buffer(buffers, size));
     uint64_t have = 0;
     while (have < size) {
         auto chunk = TRY(TRY(boot.read_manifest(buffers, have, kChunk)).data());
