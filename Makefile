@@ -76,7 +76,8 @@ bench-capnp: all ## Benchmark lib/capnp against libcapnp (prints ours/libcapnp r
 	$(CMAKE) --build $(BUILD) --target bench-capnp
 
 run-measure: $(BUILD)/build.ninja ## Boot the measure system 5x under -icount (deterministic counts) -> build/measure/capos.json
-	$(CMAKE) --build $(BUILD) -j $(JOBS) --target kernel bootpkg_measure bootpkg_measure_ipc
+	$(CMAKE) --build $(BUILD) -j $(JOBS) --target kernel bootpkg_measure bootpkg_measure_ipc \
+	    bootpkg_measure_ipc_copy bootpkg_measure_ipc_move
 	./tools/measure/capos.sh $(BUILD)
 
 measure-linux: ## Linux peer: Debian's kernel + static benchmarks in the same QEMU -> build/measure/linux.json

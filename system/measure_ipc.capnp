@@ -5,7 +5,9 @@
 # bracket its whole run, server work included.
 #
 # Build: capos_boot_package(measure_ipc ...) in
-# tests/qemu/packages_measure.cmake -> build/bootpkg/measure_ipc.bin.
+# tests/qemu/packages_measure.cmake -> build/bootpkg/measure_ipc.bin, and
+# the same manifest with the ipc_copy and ipc_move binaries packed as
+# "bench_ipc" -> measure_ipc_copy.bin, measure_ipc_move.bin.
 @0xcab0500000000902;
 using S = import "/schema/capos.capnp";
 const manifest :S.SystemManifest = (
@@ -16,7 +18,7 @@ const manifest :S.SystemManifest = (
     (name = "bench-ipc-server", binary = "bench_ipc", grants = [
       (name = "console", interfaceId = S.consoleInterfaceId, source = (kernel = console)),
       (name = "svc", interfaceId = S.consoleInterfaceId, source = (endpoint = void))]),
-    (name = "bench-ipc-rt", binary = "bench_ipc", grants = [
+    (name = "bench-ipc-client", binary = "bench_ipc", grants = [
       (name = "console", interfaceId = S.consoleInterfaceId, source = (kernel = console)),
       (name = "ep", interfaceId = S.consoleInterfaceId,
        source = (service = (service = "bench-ipc-server", exportName = "svc")))]),

@@ -10,7 +10,7 @@ const manifest :S.SystemManifest = (
     (name = "bench-ipc-server", binary = "bench_ipc_smoke", grants = [
       (name = "console", interfaceId = S.consoleInterfaceId, source = (kernel = console)),
       (name = "svc", interfaceId = S.consoleInterfaceId, source = (endpoint = void))]),
-    (name = "bench-ipc-rt", binary = "bench_ipc_smoke", grants = [
+    (name = "bench-ipc-client", binary = "bench_ipc_smoke", grants = [
       (name = "console", interfaceId = S.consoleInterfaceId, source = (kernel = console)),
       (name = "ep", interfaceId = S.consoleInterfaceId,
        source = (service = (service = "bench-ipc-server", exportName = "svc")))]),

@@ -1,11 +1,11 @@
 #!/bin/sh
 # make run-measure: boots the measure system (system/measure.capnp, one
 # benchmark service per kernel row, user/bench/kernel_rows.cpp; then
-# system/measure_ipc.capnp, the endpoint IPC rows, user/bench/ipc_rows.cpp,
+# system/measure_ipc.capnp once per endpoint IPC row, user/bench/ipc_rows.cpp,
 # with services=concurrent) directly with -kernel (PVH) under deterministic
 # QEMU flags, MEASURE_BOOTS times (default 5), and writes
 # BUILD/measure/capos.json (tools/measure/parse_capos.py) beside the serial
-# logs (capos-N.log: both boots of round N).
+# logs (capos-N.log: every boot of round N).
 #
 #   tools/measure/capos.sh [BUILD]        (default BUILD=build)
 #
@@ -21,9 +21,9 @@ QEMU=${QEMU:-qemu-system-x86_64}
 BOOTS=${MEASURE_BOOTS:-5}
 KERNEL=$BUILD/kernel/capos.elf
 PKG=$BUILD/bootpkg/measure.bin
-PKG_IPC=$BUILD/bootpkg/measure_ipc.bin
 mkdir -p "$OUT"
-for f in "$KERNEL" "$PKG" "$PKG_IPC"; do
+for f in "$KERNEL" "$PKG" "$BUILD/bootpkg/measure_ipc.bin" "$BUILD/bootpkg/measure_ipc_copy.bin" \
+         "$BUILD/bootpkg/measure_ipc_move.bin"; do
     [ -f "$f" ] || { echo "run-measure: $f is missing (build first)" >&2; exit 1; }
 done
 
@@ -49,8 +49,11 @@ while [ "$i" -le "$BOOTS" ]; do
     # The kernel rows run one service after another; the endpoint rows need
     # their server and client running at once. One log per boot holds both.
     boot "$OUT/capos-$i-kernel.log" "$PKG" "shutdown log=debug"
-    boot "$OUT/capos-$i-ipc.log" "$PKG_IPC" "services=concurrent shutdown log=debug"
-    cat "$OUT/capos-$i-kernel.log" "$OUT/capos-$i-ipc.log" > "$log"
+    for row in ipc ipc_copy ipc_move; do
+        boot "$OUT/capos-$i-$row.log" "$BUILD/bootpkg/measure_$row.bin" "services=concurrent shutdown log=debug"
+    done
+    cat "$OUT/capos-$i-kernel.log" "$OUT/capos-$i-ipc.log" "$OUT/capos-$i-ipc_copy.log" \
+        "$OUT/capos-$i-ipc_move.log" > "$log"
     logs="$logs $log"
     i=$((i + 1))
 done

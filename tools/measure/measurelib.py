@@ -43,7 +43,7 @@ def parse_rows(lines):
         if row["ok"] and {"ops", "iters", "total", "baseline"} <= row.keys():
             row["per_op"] = (row["total"] - row["baseline"]) / (row["iters"] * row["ops"])
         rows.append(row)
-    return rows
+    return attach_events(lines, rows)
 
 
 def parse_stats(lines):
@@ -79,3 +79,34 @@ def write_json(path, data):
     with open(path, "w", encoding="utf-8") as f:
         json.dump(data, f, indent=2, sort_keys=True)
         f.write("\n")
+
+
+def attach_events(lines, rows):
+    """Adds "events" (kernel counter deltas of the process that printed the
+    row) to each row of parse_rows(lines): the process whose exit snapshot
+    is the first one after the row's line (the printing process exits right
+    after printing; in the concurrent IPC boot the server has exited
+    before its client prints)."""
+    starts = {}
+    pending = []  # rows printed whose process has not exited yet
+    by_name = {}
+    it = iter(rows)
+    for line in lines:
+        if ROW.search(line):
+            r = next(it, None)
+            if r is not None:
+                pending.append(r)
+            continue
+        m = STATS.search(line)
+        if not m:
+            continue
+        pid, when = m.group(1), m.group(2)
+        values = dict(zip(COUNTERS, (int(v or 0) for v in m.groups()[2:])))
+        if when == "start":
+            starts[pid] = values
+        elif pid in starts and pending:
+            delta = {k: values[k] - starts[pid][k] for k in COUNTERS}
+            for r in pending:
+                r["events"] = delta
+            pending = []
+    return rows

@@ -10,7 +10,7 @@ MEASURE_DIR/report.dat and, with gnuplot, MEASURE_DIR/report.png
 
 A figure counts only when its row passed its own checks in every boot;
 rows whose checks failed are shown as FAILED, never as numbers. Rows with
-no benchmark program yet (batched and transferring endpoint IPC,
+no benchmark program yet (batched and one-way endpoint IPC,
 MemoryObject, the CALL segment split) are listed as pending, with their
 goals. stdlib only.
 """
@@ -35,6 +35,10 @@ CAPOS_ROWS = [
     ("timer_sleep0", "CALL kernel cap decoding small params: `Timer.sleep(ns = 0)`, generated client", "getpid", None),
     ("ipc_rt", "endpoint IPC round trip, empty params, null server, user to user (CALL SQE prebuilt, "
      "enter, reap; server: RECV, RETURN)", "pipe_rt", ("abs", 830, "2x seL4; stretch 415")),
+    ("ipc_copy", "the same round trip carrying a copied capability (the server RELEASEs it)",
+     "scm_rights_rt", None),
+    ("ipc_move", "the same round trip with a capability moved to the server and moved back in the answer",
+     "scm_rights_rt", ("row", "ipc_rt", 1.4)),
 ]
 
 # Rows that need primitives not yet in the kernel:
@@ -44,9 +48,6 @@ PENDING_ROWS = [
     ("endpoint IPC one-way CALL / one-way RETURN (sel4bench bracket)", ENDPOINT, "-",
      "compare seL4 194 / 221"),
     ("32 endpoint calls batched per `cap_enter` (per call)", ENDPOINT, "-", "<= 208"),
-    ("endpoint round trip with one copied capability", ENDPOINT, "scm_rights_rt", "-"),
-    ("endpoint round trip with one moved capability", ENDPOINT, "scm_rights_rt",
-     "<= 1.4x the round trip"),
     ("MemoryObject map/unmap", "pending: MemoryObject (#6) row not written yet", "-", "-"),
     ("CALL segment split (SQE validation, cap lookup, decode, body, CQE post, wake)",
      "pending a measure build with segment timestamps", "-", "-"),
@@ -110,16 +111,16 @@ def value(entry):
 
 
 def events_per_op(boot, row):
-    """Kernel counters per operation for a capOS row, from its service's
-    start/exit snapshots: delta / ((warmup + iters) * ops). Includes the
-    service's fixed overhead (printing its line, exit), under 0.001 per op."""
-    service = "bench-" + row.replace("_", "-")
-    st = boot.get("stats", {}).get(service)
+    """Kernel counters per operation for a capOS row: the counter deltas of
+    the process that printed it (measurelib.attach_events) divided by
+    (warmup + iters) * ops. Includes the process's fixed overhead (its
+    print, its exit; for the IPC rows the server's start-up), under 0.001
+    per op."""
     raw = next((r for r in boot["rows"] if r["row"] == row), None)
-    if not st or not raw or "iters" not in raw:
+    if not raw or "events" not in raw or "iters" not in raw:
         return None
     ops = (raw["warmup"] + raw["iters"]) * raw["ops"]
-    return {k: st.get(k, 0) / ops for k in COUNTERS}
+    return {k: raw["events"].get(k, 0) / ops for k in COUNTERS}
 
 
 def main():
