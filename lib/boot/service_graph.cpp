@@ -262,6 +262,36 @@ bool validate_service_graph(const ManifestInfo& m, const GraphOptions& options, 
     return c.order_services(order);
 }
 
+ImportRef resolve_import(const ManifestInfo& m, uint32_t service, uint32_t grant) {
+    ImportRef ref;
+    if (service >= m.services.size() || grant >= m.services[service].grant_count) return ref;
+    const GrantInfo& g = m.grants[m.services[service].first_grant + grant];
+    if (g.source != static_cast<uint16_t>(GrantSource::Service)) return ref;
+    for (uint32_t s = 0; s < m.services.size(); ++s) {
+        if (m.services[s].name != g.service) continue;
+        const ServiceInfo& ex = m.services[s];
+        uint32_t index = 0;
+        for (uint32_t e = 0; e < ex.grant_count; ++e) {
+            const GrantInfo& eg = m.grants[ex.first_grant + e];
+            if (eg.source != static_cast<uint16_t>(GrantSource::Endpoint)) continue;
+            if (eg.name == g.export_name) return ImportRef{s, index};
+            ++index;
+        }
+        return ref;
+    }
+    return ref;
+}
+
+uint32_t first_missing_dependency(const ManifestInfo& m, uint32_t service, std::span<const bool> running) {
+    if (service >= m.services.size()) return kNoIndex;
+    for (uint32_t g = 0; g < m.services[service].grant_count; ++g) {
+        ImportRef ref = resolve_import(m, service, g);
+        if (ref.exporter != kNoIndex && (ref.exporter >= running.size() || !running[ref.exporter]))
+            return ref.exporter;
+    }
+    return kNoIndex;
+}
+
 void format_quoted(Sink& sink, StringView name) {
     static constexpr char kHex[] = "0123456789abcdef";
     sink.write("'", 1);

@@ -139,6 +139,27 @@ size_t scratch_words(const ManifestInfo& m);
 bool validate_service_graph(const ManifestInfo& m, const GraphOptions& options, std::span<uint32_t> order,
                             std::span<uint32_t> scratch, GraphError* error);
 
+// Spawning helpers, for a manifest validate_service_graph accepted.
+
+// The export a `service` grant imports: the exporting service and the
+// export's position among that service's `endpoint` grants, which is its
+// position in ProcessSpawner.spawn's `exports` for the exporter.
+struct ImportRef {
+    uint32_t exporter = kNoIndex;
+    uint32_t export_index = kNoIndex;
+};
+
+// Grant `grant` (index within the service's grants) of service `service`.
+// kNoIndex fields when it is not a `service` grant or names nothing.
+ImportRef resolve_import(const ManifestInfo& m, uint32_t service, uint32_t grant);
+
+// A service whose dependencies are not all running must not start (issue
+// #8: the others still start). Given running[s] for every service started
+// so far, the first service `service` imports from that is not running,
+// or kNoIndex. Walking the start order and marking each service running
+// only when it started makes this transitive.
+uint32_t first_missing_dependency(const ManifestInfo& m, uint32_t service, std::span<const bool> running);
+
 // One line (no newline) naming the culprit, e.g.
 //   service 'app': grant 'out': service 'log' has no export 'nope'
 //   dependency cycle: a -> b -> c -> a

@@ -11,6 +11,7 @@
 
 #include <algorithm>
 #include <deque>
+#include <memory>
 #include <set>
 #include <string>
 #include <vector>
@@ -68,11 +69,16 @@ public:
     std::string s;
 };
 
-// Materialises a Desc as a ManifestInfo (views into `d`) and validates it.
-Outcome run(const Desc& d, GraphOptions opt = {}) {
-    std::vector<BinaryInfo> bins;
-    std::vector<ServiceInfo> svcs;
+// A Desc as a ManifestInfo: views into `d` and into the vectors here.
+struct Built {
+    std::vector<BinaryInfo> binaries;
+    std::vector<ServiceInfo> services;
     std::vector<GrantInfo> grants;
+    ManifestInfo info;
+};
+
+std::unique_ptr<Built> build(const Desc& d) {
+    auto b = std::make_unique<Built>();
     auto add = [&](const G& g) {
         GrantInfo gi;
         gi.name = {g.name.data(), g.name.size()};
@@ -86,27 +92,34 @@ Outcome run(const Desc& d, GraphOptions opt = {}) {
         }
         gi.service = {g.service.data(), g.service.size()};
         gi.export_name = {g.export_name.data(), g.export_name.size()};
-        grants.push_back(gi);
+        b->grants.push_back(gi);
     };
-    for (auto& [n, size] : d.binaries) bins.push_back({{n.data(), n.size()}, size});
-    ManifestInfo m;
+    for (auto& [n, size] : d.binaries) b->binaries.push_back({{n.data(), n.size()}, size});
+    ManifestInfo& m = b->info;
     m.init_binary = {d.init_binary.data(), d.init_binary.size()};
     for (auto& g : d.init) add(g);
-    m.init_grant_count = static_cast<uint32_t>(grants.size());
+    m.init_grant_count = static_cast<uint32_t>(b->grants.size());
     for (auto& s : d.services) {
         ServiceInfo si;
         si.name = {s.name.data(), s.name.size()};
         si.binary = {s.binary.data(), s.binary.size()};
-        si.first_grant = static_cast<uint32_t>(grants.size());
+        si.first_grant = static_cast<uint32_t>(b->grants.size());
         for (auto& g : s.grants) add(g);
         si.grant_count = static_cast<uint32_t>(s.grants.size());
-        svcs.push_back(si);
+        b->services.push_back(si);
     }
-    m.binaries = bins;
-    m.services = svcs;
-    m.grants = grants;
+    m.binaries = b->binaries;
+    m.services = b->services;
+    m.grants = b->grants;
+    return b;
+}
+
+// Validates a Desc; the message of a refusal is formatted.
+Outcome run(const Desc& d, GraphOptions opt = {}) {
+    auto b = build(d);
+    const ManifestInfo& m = b->info;
     Outcome out;
-    out.order.assign(svcs.size(), UINT32_MAX);
+    out.order.assign(m.services.size(), UINT32_MAX);
     std::vector<uint32_t> scratch(scratch_words(m));
     out.ok = validate_service_graph(m, opt, out.order, scratch, &out.error);
     if (!out.ok) {
@@ -371,6 +384,68 @@ RC_GTEST_PROP(ServiceGraph, RandomGraphsWithAPlantedCycleAreRefused, ()) {
     for (uint32_t i = 0; i + 1 < e.cycle_len; ++i) RC_ASSERT(deps[e.cycle[i]].count(e.cycle[i + 1]) == 1u);
     if (!e.cycle_truncated) RC_ASSERT(deps[e.cycle[e.cycle_len - 1]].count(e.cycle[0]) == 1u);
     RC_ASSERT(o.message.rfind("dependency cycle: ", 0) == 0u);
+}
+
+// Spawning helpers: imports resolve to the exporter's position in spawn's
+// `exports` (its endpoint grants in order), and services whose
+// dependencies did not start are held back, transitively.
+TEST(ServiceGraph, ImportsResolveToTheExportersSpawnExports) {
+    Desc d;
+    d.services = {
+        {"app", "prog", {export_grant("http"), import_grant("log", "log", "log"), import_grant("audit", "log", "audit")}},
+        {"log", "prog", {console_grant(), export_grant("log"), export_grant("audit")}},
+    };
+    ASSERT_TRUE(run(d).ok) << run(d).message;
+    auto b = build(d);
+    const ManifestInfo& m = b->info;
+    ImportRef log = resolve_import(m, 0, 1);
+    EXPECT_EQ(log.exporter, 1u);
+    EXPECT_EQ(log.export_index, 0u);  // the console grant is not an export
+    ImportRef audit = resolve_import(m, 0, 2);
+    EXPECT_EQ(audit.exporter, 1u);
+    EXPECT_EQ(audit.export_index, 1u);
+    EXPECT_EQ(resolve_import(m, 0, 0).exporter, kNoIndex);  // an export, not an import
+    EXPECT_EQ(resolve_import(m, 1, 9).exporter, kNoIndex);
+    EXPECT_EQ(resolve_import(m, 7, 0).exporter, kNoIndex);
+
+    bool running[2] = {false, false};
+    EXPECT_EQ(first_missing_dependency(m, 0, running), 1u);
+    EXPECT_EQ(first_missing_dependency(m, 1, running), kNoIndex);
+    running[1] = true;
+    EXPECT_EQ(first_missing_dependency(m, 0, running), kNoIndex);
+}
+
+RC_GTEST_PROP(ServiceGraph, ServicesDependingOnAFailedOneAreHeldBackTransitively, ()) {
+    const uint32_t n = *rc::gen::inRange<uint32_t>(1, 20);
+    auto deps = random_dag(n);
+    std::vector<bool> fails = *rc::gen::container<std::vector<bool>>(n, rc::gen::arbitrary<bool>());
+    Desc d = graph_desc(deps);
+    auto b = build(d);
+    const ManifestInfo& m = b->info;
+    std::vector<uint32_t> order(n), scratch(scratch_words(m));
+    GraphError e;
+    RC_ASSERT(validate_service_graph(m, {}, order, scratch, &e));
+    // init's loop: a service starts when its dependencies run and its own
+    // spawn does not fail.
+    std::unique_ptr<bool[]> running(new bool[n]());
+    for (uint32_t s : order) {
+        if (first_missing_dependency(m, s, std::span<const bool>(running.get(), n)) != kNoIndex) continue;
+        running[s] = !fails[s];
+    }
+    // Reference: s runs iff neither s nor anything it reaches failed.
+    for (uint32_t s = 0; s < n; ++s) {
+        std::vector<uint32_t> stack{s};
+        std::set<uint32_t> seen{s};
+        bool blocked = false;
+        while (!stack.empty()) {
+            uint32_t x = stack.back();
+            stack.pop_back();
+            if (fails[x]) blocked = true;
+            for (uint32_t y : deps[x])
+                if (seen.insert(y).second) stack.push_back(y);
+        }
+        RC_ASSERT(running[s] == !blocked);
+    }
 }
 
 // Through the generated readers: a manifest built with the generated
