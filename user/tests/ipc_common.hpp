@@ -126,19 +126,6 @@ inline abi::Cqe write_line_raw(abi::CapId target, StringView text, std::span<cap
 // The raw endpoint's own methods (schema Endpoint): CALL on the raw
 // endpoint id.
 
-// FIXME: TEMPORARY until the schema gains Endpoint's methods.
-template <typename E>
-constexpr uint16_t mint_ordinal() {
-    if constexpr (requires { E::kMethodMintClient; }) return E::kMethodMintClient;
-    else return 0;
-}
-template <typename E>
-constexpr uint16_t revoke_ordinal() {
-    if constexpr (requires { E::kMethodRevoke; }) return E::kMethodRevoke;
-    else return 1;
-}
-inline constexpr uint16_t kMintClient = mint_ordinal<schema::Endpoint>();
-inline constexpr uint16_t kRevoke = revoke_ordinal<schema::Endpoint>();
 
 // mintClient(interfaceId): a new client facet, or kCapIdNone. *cqe_out
 // gets the CQE when given.
@@ -149,7 +136,7 @@ inline abi::CapId mint(abi::CapId raw, uint64_t iid, abi::Cqe* cqe_out = nullptr
     if (!root) return abi::kCapIdNone;
     root.value().set_data<uint64_t>(0, iid);
     alignas(8) uint8_t results[128];
-    abi::Cqe c = run(call_sqe(raw, kMintClient, msg.bytes(), results));
+    abi::Cqe c = run(call_sqe(raw, schema::Endpoint::kMethodMintClient, msg.bytes(), results));
     if (cqe_out) *cqe_out = c;
     if (c.result < 0 || c.xfer_count != 1) return abi::kCapIdNone;
     abi::TransferResult t;
@@ -158,9 +145,10 @@ inline abi::CapId mint(abi::CapId raw, uint64_t iid, abi::Cqe* cqe_out = nullptr
     return t.cap_id;
 }
 
-// revoke(): the CQE.
+// revoke(): the CQE. (Params: an empty struct message; the kernel refuses
+// a CALL without a params message.)
 inline abi::Cqe revoke(abi::CapId raw, std::span<uint8_t> results) {
-    return run(call_sqe(raw, kRevoke, {}, results));
+    return run(call_sqe(raw, schema::Endpoint::kMethodRevoke, empty_struct_message(), results));
 }
 
 // RELEASE: the CQE result.

@@ -12,13 +12,19 @@
 //     CapException; the RETURN of the orphaned call completes with 0
 //   4 after the revoke, CALLs through A and B raise `disconnected` at once
 //   5 facet C minted after the revoke works (self-call)
-//   6 the reader's first call is served; then "svc" is revoked, and a
-//     facet minted afterwards works for the owner (self-call)
+//   6 the reader's first call is served (it carries a facet of the
+//     reader's "notes" endpoint); then "svc" is revoked, the owner tells
+//     the reader through that facet and waits for its answer, and a facet
+//     minted afterwards works for the owner (self-call)
 //
-// Reader ("svc-facet": a client facet of the owner's "svc"):
-//   1 setup    2 "read 1" answered
-//   3 "read 2" and "read 3" raise `disconnected` (the owner revoked
-//     between them; a call queued before the revoke completes the same way)
+// Reader ("svc-facet": a client facet of the owner's "svc"; "notes": a raw
+// endpoint of its own):
+//   1 setup
+//   2 "read 1", carrying a facet of "notes" (Move), is answered; then the
+//     owner's "revoked" arrives on "notes"
+//   3 "read 2" and "read 3" raise `disconnected` while the owner is still
+//     alive, waiting for the reader's answer (so the revoke, not the
+//     owner's exit, cut the reader off); then the reader answers
 #include <cstdint>
 
 #include "user/tests/ipc_common.hpp"
@@ -127,9 +133,19 @@ int owner() {
         Served s;
         if (!receive(svc, srv, &s)) c.fail("RECV", "failed");
         c.expect(srv.last_is("read 1"), "the reader's call", srv.last_line());
+        auto xf = s.call.transfer_results();
+        c.expect(xf.size() == 1 && xf[0].interface_id == kConsole, "the reader's notes facet",
+                 "missing or wrong interface");
+        abi::CapId notes = c.ok() ? xf[0].cap_id : 0;
         c.expect_result(run(rt::return_sqe(svc, s.answer, 0)), 0, "RETURN");
         abi::Cqe rv = revoke(svc, res);
         c.expect(rv.result >= 0, "revoke", result_name(rv.result));
+        // Tell the reader; it answers only after its next calls failed, so
+        // the owner (and its endpoint) are alive while they fail.
+        if (notes != 0) {
+            capnp::Word w[32];
+            c.expect_result(write_line_raw(notes, "revoked", w, res), 16, "the call to the reader");
+        }
         abi::Cqe m{};
         abi::CapId mine = mint(svc, kConsole, &m);
         c.expect(mine != 0, "mintClient", result_name(m.result));
@@ -144,13 +160,23 @@ int reader() {
     constexpr const char* P = "ipc_revoke reader";
     auto t = rt::transport();
     abi::CapId facet = cap("svc-facet", schema::Console::kInterfaceId);
-    if (!t || facet == 0) return 1;
+    abi::CapId notes_ep = cap("notes", schema::Endpoint::kInterfaceId);
+    if (!t || facet == 0 || notes_ep == 0) return 1;
     schema::Console::Client svc(*t.value(), facet);
     CallBuffers b(g_params, g_results);
+    LineServer notes("reader");
+    Served note;
     {
         Check c(P, 2, "read 1 answered");
-        auto r = svc.write_line(b, "read 1");
-        c.expect(r.ok(), "read 1", r ? "" : capos::error_name(r.error()));
+        abi::CapId back = mint(notes_ep, schema::Console::kInterfaceId);
+        c.expect(back != 0, "mintClient", "failed");
+        capnp::Word w[32];
+        alignas(8) uint8_t r[128];
+        abi::TransferDescriptor d[1] = {xfer(back, abi::TransferMode::Move)};
+        c.expect_result(write_line_raw(facet, "read 1", w, r, d), 16, "read 1");
+        // Wait until the owner says it has revoked (it waits for our answer).
+        if (c.ok() && !receive(notes_ep, notes, &note)) c.fail("RECV", "failed");
+        c.expect(notes.last_is("revoked"), "the owner's note", notes.last_line());
         v.add(c, 2);
     }
     {
@@ -166,6 +192,7 @@ int reader() {
         }
         v.add(c, 3);
     }
+    if (note.ok) (void)run(rt::return_sqe(notes_ep, note.answer, 0));
     return v.first_failed;
 }
 
