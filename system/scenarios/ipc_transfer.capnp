@@ -2,7 +2,7 @@
 # xfer-server exports "svc"; tiny-server exports "tiny-ep" and has a
 # capability table exactly as large as its CapSet (capSlots = 2), so any
 # capability sent to it finds the table full. The client holds a Timer, a
-# spare Console to give away, and facets of both endpoints. All three run
+# spare Console and a spare endpoint to give away, and facets of both endpoints. All three run
 # ipc_transfer (the role follows the CapSet). Needs `services=concurrent`.
 @0xcab0500000000231;
 using S = import "/schema/capos.capnp";
@@ -22,6 +22,7 @@ const manifest :S.SystemManifest = (
       (name = "console", interfaceId = S.consoleInterfaceId, source = (kernel = console)),
       (name = "timer", interfaceId = S.timerInterfaceId, source = (kernel = timer)),
       (name = "spare", interfaceId = S.consoleInterfaceId, source = (kernel = console)),
+      (name = "spare-ep", interfaceId = S.consoleInterfaceId, source = (endpoint = void)),
       (name = "server", interfaceId = S.consoleInterfaceId,
        source = (service = (service = "xfer-server", exportName = "svc"))),
       (name = "tiny", interfaceId = S.consoleInterfaceId,

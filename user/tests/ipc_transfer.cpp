@@ -8,6 +8,9 @@
 // CapException (so the client's check fails too):
 //   "copy-timer"   one Timer arrives; now() on it works; released (CapHandle)
 //   "move-console" one Console arrives; a line is written through it
+//   "take-endpoint" a raw Endpoint (copied) and a facet of it (moved)
+//                  arrive; the server calls through the facet and serves
+//                  the call on the raw endpoint, then releases both
 //   "give-console" RETURN copies the server's own kernel Console
 //   "give-facet"   mintClient on its endpoint, RETURN moves the new facet;
 //                  afterwards the server's id for it is stale
@@ -37,7 +40,10 @@
 //     Timer still works
 //   9 1,000 Copy/release cycles (the kernel's counters are checked by the
 //     scenario at the end)
-//  10 bye to both servers
+//  10 Copy of a raw Endpoint and Move of a client facet of it on CALL: the
+//     server serves a self-call over them ("take-endpoint"); the moved
+//     facet is stale for the client, its raw endpoint still mints
+//  11 bye to both servers
 #include <cstdint>
 
 #include "user/rt/cap_handle.hpp"
@@ -62,6 +68,21 @@ bool receive(abi::CapId ep, LineServer& console, Served* out) {
     abi::Cqe c = run(recv_sqe(ep, g_recv));
     *out = dispatch(console, c, g_recv, g_scratch);
     return out->ok;
+}
+
+// A self-call over capabilities the client sent: CALL through `facet`,
+// RECV on `raw`, RETURN, reap. Buffers of its own: the call being served
+// still holds g_recv and g_scratch.
+bool self_call(abi::CapId raw, abi::CapId facet, StringView text) {
+    capnp::Word w[32], sc[32];
+    alignas(8) uint8_t r[128], rb[256];
+    uint64_t ud = submit(call_sqe(facet, schema::Console::kMethodWriteLine, text_params(w, text), r));
+    push();
+    LineServer l("xfer-server");
+    Served s = dispatch(l, run(recv_sqe(raw, rb)), rb, sc);
+    if (!s.ok || !l.last_is(text)) return false;
+    if (run(rt::return_sqe(raw, s.answer, 0)).result != 0) return false;
+    return wait_for(ud).result == 16;
 }
 
 int xfer_server(abi::CapId ep) {
@@ -96,6 +117,13 @@ int xfer_server(abi::CapId ep) {
                 ok = moved.client<schema::Console>(transport)
                          .write_line(b, "xfer-server: written through the moved Console")
                          .ok();
+            }
+        } else if (cmd == "take-endpoint") {
+            ok = xf.size() == 2 && xf[0].interface_id == schema::Endpoint::kInterfaceId &&
+                 xf[1].interface_id == schema::Console::kInterfaceId;
+            if (ok) {
+                rt::CapHandle raw(xf[0].cap_id), facet(xf[1].cap_id);
+                ok = self_call(raw.id(), facet.id(), "served on the client's endpoint");
             }
         } else if (cmd == "give-console") {
             ok = xf.empty();
@@ -263,10 +291,25 @@ int client() {
         v.add(c, 9);
     }
     {
-        Check c(kProg, 10, "bye");
+        Check c(kProg, 10, "Copy of a raw endpoint and Move of a facet on CALL: the server serves it");
+        abi::CapId sep = cap("spare-ep", schema::Endpoint::kInterfaceId);
+        abi::CapId f = sep != 0 ? mint(sep, schema::Console::kInterfaceId) : 0;
+        c.expect(f != 0, "setup", "no spare endpoint or mintClient failed");
+        if (c.ok()) {
+            c.expect_result(command(server, "take-endpoint",
+                                    {xfer(sep, abi::TransferMode::Copy), xfer(f, abi::TransferMode::Move)}),
+                            16, "take-endpoint");
+            c.expect(release(f) == kBadCap, "the moved facet", "still here");
+            abi::CapId again = mint(sep, schema::Console::kInterfaceId);
+            c.expect(again != 0 && release(again) == 0, "our raw endpoint", "no longer mints");
+        }
+        v.add(c, 10);
+    }
+    {
+        Check c(kProg, 11, "bye");
         c.expect_result(command(server, "bye", {}), 16, "server");
         c.expect_result(command(tiny, "bye", {}), 16, "tiny");
-        v.add(c, 10);
+        v.add(c, 11);
     }
     return v.first_failed;
 }
