@@ -21,6 +21,7 @@ const manifest :S.SystemManifest = (
     (name = "xfer-client", binary = "ipc_transfer", grants = [
       (name = "console", interfaceId = S.consoleInterfaceId, source = (kernel = console)),
       (name = "timer", interfaceId = S.timerInterfaceId, source = (kernel = timer)),
+      (name = "vm", interfaceId = S.virtualMemoryInterfaceId, source = (kernel = virtualMemory)),
       (name = "spare", interfaceId = S.consoleInterfaceId, source = (kernel = console)),
       (name = "spare-ep", interfaceId = S.consoleInterfaceId, source = (endpoint = void)),
       (name = "server", interfaceId = S.consoleInterfaceId,

@@ -34,6 +34,8 @@
 //     server (typed client), and a CapHandle releases it
 //   6 rollback, receiver full: Move and Copy into tiny-server fail with
 //     TransferFailed, the call never reaches it, the Timer still works
+//     (in 6-9 the client's slot count, VirtualMemory.usage, is unchanged;
+//     tiny-server's stays 2/2, its exit ledger line)
 //   7 rollback, stale source id and a malformed descriptor: TransferFailed,
 //     the server never sees the call
 //   8 rollback, the same id moved twice in one SQE: TransferFailed, the
@@ -193,6 +195,13 @@ int client() {
     if (timer == 0 || spare == 0 || server == 0 || tiny == 0) return 1;
     schema::Timer::Client timer_c(transport, timer);
     auto timer_works = [&] { return timer_c.now(b).ok(); };
+    // The client's capability table size (its ledger's cap slots), or 0.
+    abi::CapId vm = cap("vm", schema::VirtualMemory::kInterfaceId);
+    if (vm == 0) return 1;
+    auto slots = [&]() -> uint64_t {
+        auto u = schema::VirtualMemory::Client(transport, vm).usage(b);
+        return u ? u.value().cap_slots() : 0;
+    };
     capnp::Word words[32];
     alignas(8) uint8_t res[256];
     auto command = [&](abi::CapId target, StringView text, std::initializer_list<abi::TransferDescriptor> d) {
@@ -252,6 +261,8 @@ int client() {
     }
     {
         Check c(kProg, 6, "rollback: receiver full, TransferFailed, nothing moved");
+        const uint64_t before = slots();
+        c.expect(before != 0, "usage", "failed");
         c.expect_result(command(tiny, "full move", {xfer(timer, abi::TransferMode::Move)}), kTransferFailed,
                         "Move into a full table");
         c.expect(timer_works(), "our Timer after the Move", "now() failed");
@@ -259,10 +270,12 @@ int client() {
                         "Copy into a full table");
         c.expect(timer_works(), "our Timer after the Copy", "now() failed");
         c.expect_result(command(tiny, "after the refusals", {}), 16, "plain call");
+        c.expect(slots() == before, "our table", "its slot count changed");
         v.add(c, 6);
     }
     {
         Check c(kProg, 7, "rollback: stale source and malformed descriptor, TransferFailed");
+        const uint64_t before = slots();
         c.expect_result(command(server, "stale source", {xfer(spare, abi::TransferMode::Copy)}), kTransferFailed,
                         "stale source");
         abi::TransferDescriptor bad = xfer(timer, abi::TransferMode::Copy);
@@ -273,21 +286,26 @@ int client() {
         c.expect_result(command(server, "bad reserved", {bad}), kTransferFailed, "reserved field");
         c.expect_result(command(server, "after the stale source", {}), 16, "plain call");
         c.expect(timer_works(), "our Timer", "now() failed");
+        c.expect(slots() == before, "our table", "its slot count changed");
         v.add(c, 7);
     }
     {
         Check c(kProg, 8, "rollback: the same id moved twice in one SQE, TransferFailed");
+        const uint64_t before = slots();
         c.expect_result(command(server, "moved twice",
                                 {xfer(timer, abi::TransferMode::Move), xfer(timer, abi::TransferMode::Move)}),
                         kTransferFailed, "Move, Move");
         c.expect(timer_works(), "our Timer", "now() failed");
+        c.expect(slots() == before, "our table", "its slot count changed");
         v.add(c, 8);
     }
     {
         Check c(kProg, 9, "1,000 Copy/release cycles");
+        const uint64_t before = slots();
         for (int i = 0; i < 1000 && c.ok(); ++i)
             c.expect_result(command(server, "cycle", {xfer(timer, abi::TransferMode::Copy)}), 16, "cycle");
         c.expect(timer_works(), "our Timer", "now() failed");
+        c.expect(slots() == before, "our table", "its slot count changed");
         v.add(c, 9);
     }
     {
