@@ -1,6 +1,6 @@
 // The endpoint state machine (docs/ipc.md): bounded queues of pending
-// calls, waiting receivers and in-flight calls, generation-free call ids,
-// and epoch revocation of client facets.
+// calls, waiting receivers and in-flight calls, call ids from a counter that
+// skips ids in flight, and epoch revocation of client facets.
 //
 //              call()                          recv()
 //   caller ----------------+          +------------------ receiver (server)
@@ -78,7 +78,7 @@ concept EndpointTraits =
     std::default_initializable<typename T::Buffer> && std::copyable<typename T::Message> &&
     std::copyable<typename T::Reply> && std::copyable<typename T::Buffer> &&
     (T::kMaxPending >= 1) && (T::kMaxReceivers >= 1) && (T::kMaxInFlight >= 1) &&
-    (T::kMaxInFlight <= 4096);
+    (T::kMaxInFlight <= 256);  // find() scans the in-flight slots
 
 namespace detail {
 

@@ -4,9 +4,12 @@
 // runs rt::serve_one over a fake ring served by the same Endpoint, and the
 // RECV buffer is built with ipc::RecvPrefix. No kernel, no QEMU.
 #include <gtest/gtest.h>
+#include <rapidcheck.h>
 
+#include <algorithm>
 #include <cstring>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -124,6 +127,54 @@ TEST(ParseRecv, RejectsEveryInconsistentLength) {
     std::vector<uint8_t> shifted(1);
     shifted.insert(shifted.end(), buf.begin(), buf.end());
     EXPECT_TRUE(rt::parse_recv(std::span(shifted).subspan(1), n).ok());
+}
+
+// Random buffers: parse_recv never reads outside the buffer (ASan), and
+// whatever it accepts is consistent with the buffer and the CQE. Buffers
+// built by the kernel's RecvPrefix are always accepted.
+TEST(ParseRecv, PropertyNeverTrustsTheBuffer) {
+    rc::check("random receive buffers", [] {
+        auto bytes = *rc::gen::container<std::vector<uint8_t>>(rc::gen::arbitrary<uint8_t>());
+        bool shape = *rc::gen::arbitrary<bool>();
+        if (shape && bytes.size() >= sizeof(cabi::RecvHeader)) {
+            // Plausible headers reach the deeper checks more often.
+            cabi::RecvHeader h;
+            std::memcpy(&h, bytes.data(), sizeof h);
+            h.xfer_count = *rc::gen::inRange<uint16_t>(0, 20);
+            h.params_len = *rc::gen::inRange<uint32_t>(0, static_cast<uint32_t>(bytes.size()) + 8);
+            std::memcpy(bytes.data(), &h, sizeof h);
+        }
+        // Exactly sized on the heap so ASan sees any overread.
+        std::unique_ptr<uint8_t[]> buf(new uint8_t[bytes.size() ? bytes.size() : 1]);
+        if (!bytes.empty()) std::memcpy(buf.get(), bytes.data(), bytes.size());
+        std::span<const uint8_t> view(buf.get(), bytes.size());
+        int32_t result = *rc::gen::inRange<int32_t>(-20, 600);
+        if (*rc::gen::arbitrary<bool>() && bytes.size() >= sizeof(cabi::RecvHeader)) {
+            cabi::RecvHeader h;
+            std::memcpy(&h, bytes.data(), sizeof h);
+            result = static_cast<int32_t>(h.params_len);
+        }
+        auto r = rt::parse_recv(view, result);
+        if (!r.ok()) return;
+        const auto& c = r.value();
+        RC_ASSERT(result >= 0);
+        RC_ASSERT(c.header.xfer_count <= cabi::kMaxTransfers);
+        RC_ASSERT(c.params.size() == static_cast<size_t>(result));
+        RC_ASSERT(c.params.data() == buf.get() + 64 + 16 * c.header.xfer_count);
+        RC_ASSERT(64 + 16 * c.header.xfer_count + c.params.size() <= view.size());
+    });
+    rc::check("buffers the kernel builds are accepted", [] {
+        auto params = *rc::gen::container<std::vector<uint8_t>>(rc::gen::arbitrary<uint8_t>());
+        uint32_t n = *rc::gen::inRange<uint32_t>(0, cabi::kMaxTransfers + 1);
+        std::vector<cabi::TransferResult> x(n);
+        for (uint32_t i = 0; i < n; ++i) x[i] = {cabi::make_cap_id(i, 1), 0, 0x1000u + i};
+        auto buf = recv_buffer_for(*rc::gen::arbitrary<uint32_t>(), 0x42, 3, params, x);
+        auto r = rt::parse_recv(buf, static_cast<int32_t>(params.size()));
+        RC_ASSERT(r.ok());
+        RC_ASSERT(r.value().transfer_results().size() == n);
+        for (uint32_t i = 0; i < n; ++i) RC_ASSERT(r.value().transfer_results()[i].interface_id == 0x1000u + i);
+        RC_ASSERT(std::equal(params.begin(), params.end(), r.value().params.begin(), r.value().params.end()));
+    });
 }
 
 rpc::Exception decode_exception(const rt::Answer& a) {
