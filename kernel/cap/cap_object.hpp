@@ -103,4 +103,27 @@ private:
     uint32_t refs_ = 1;
 };
 
+// A kernel object serving schema interface I through its generated
+// skeleton: call() decodes the params and runs the I::Server handler for
+// the method, which reaches the CALL being served through ctx() (one CPU,
+// one call at a time).
+template <typename I>
+class ServedCap : public CapObject, protected I::Server {
+public:
+    uint64_t interface_id() const override { return I::kInterfaceId; }
+    Result<rpc::Reply> call(uint16_t method, std::span<const uint8_t> params, std::span<capnp::Word> scratch,
+                            CallContext& ctx) override {
+        ctx_ = &ctx;
+        auto r = this->dispatch(method, params, scratch);
+        ctx_ = nullptr;
+        return r;
+    }
+
+protected:
+    CallContext& ctx() const { return *ctx_; }
+
+private:
+    CallContext* ctx_ = nullptr;
+};
+
 }  // namespace capos

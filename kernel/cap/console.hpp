@@ -10,15 +10,9 @@ namespace capos {
 
 inline constexpr size_t kConsoleMaxBytes = 4096;
 
-class ConsoleCap final : public CapObject, private schema::Console::Server {
+class ConsoleCap final : public ServedCap<schema::Console> {
 public:
     static ConsoleCap& instance();
-
-    uint64_t interface_id() const override { return schema::Console::kInterfaceId; }
-    Result<rpc::Reply> call(uint16_t method, std::span<const uint8_t> params,
-                            std::span<capnp::Word> scratch, CallContext&) override {
-        return dispatch(method, params, scratch);
-    }
 
 private:
     ConsoleCap() = default;

@@ -39,7 +39,7 @@ constinit uint64_t g_memory_objects = 0;
 // ---------------------------------------------------------------------------
 // MemoryObject
 
-class MemoryObjectCap final : public CapObject, private schema::MemoryObject::Server {
+class MemoryObjectCap final : public ServedCap<schema::MemoryObject> {
 public:
     // `pages` fresh zeroed frames charged to `account`'s Frames. Overloaded
     // conditions (ledger, frames, heap) are LimitExceeded / OutOfMemory;
@@ -68,14 +68,6 @@ public:
         return obj;
     }
 
-    uint64_t interface_id() const override { return schema::MemoryObject::kInterfaceId; }
-    Result<rpc::Reply> call(uint16_t method, std::span<const uint8_t> params, std::span<capnp::Word> scratch,
-                            CallContext& ctx) override {
-        ctx_ = &ctx;
-        auto r = dispatch(method, params, scratch);
-        ctx_ = nullptr;
-        return r;
-    }
 
     // `pages` pages of a mapping of this object went away.
     void mapping_gone(uint64_t pages) {
@@ -118,7 +110,7 @@ private:
 
     Result<void> map(schema::MemoryObject::MapParams::Reader params,
                      schema::MemoryObject::MapResults::Builder results) override {
-        Process& p = *ctx_->caller;
+        Process& p = *ctx().caller;
         paging::Attributes attrs = TRY(decode_prot(params.prot()));
         uint64_t pages = TRY(size_pages(params.size()));
         uint64_t offset = params.offset();
@@ -144,7 +136,7 @@ private:
 
     Result<void> unmap(schema::MemoryObject::UnmapParams::Reader params,
                        schema::MemoryObject::UnmapResults::Builder) override {
-        Process& p = *ctx_->caller;
+        Process& p = *ctx().caller;
         uint64_t pages = TRY(p.regions.check_range(params.addr(), params.size()));
         TRY(p.regions.remove(params.addr(), pages, mm::RegionKind::Object, tag()));
         uint64_t present = p.aspace->unmap_pages(params.addr(), pages, false);
@@ -161,22 +153,13 @@ private:
     uint64_t* frames_;
     uint64_t mapped_ = 0;  // pages mapped, over every address space
     bool caps_gone_ = false;
-    CallContext* ctx_ = nullptr;
 };
 
 // ---------------------------------------------------------------------------
 // FrameAllocator
 
-class FrameAllocatorCap final : public CapObject, private schema::FrameAllocator::Server {
+class FrameAllocatorCap final : public ServedCap<schema::FrameAllocator> {
 public:
-    uint64_t interface_id() const override { return schema::FrameAllocator::kInterfaceId; }
-    Result<rpc::Reply> call(uint16_t method, std::span<const uint8_t> params, std::span<capnp::Word> scratch,
-                            CallContext& ctx) override {
-        ctx_ = &ctx;
-        auto r = dispatch(method, params, scratch);
-        ctx_ = nullptr;
-        return r;
-    }
 
 private:
     void destroy() override {}
@@ -184,8 +167,8 @@ private:
     Result<void> allocate(schema::FrameAllocator::AllocateParams::Reader params,
                           schema::FrameAllocator::AllocateResults::Builder results) override {
         if (params.page_count() == 0) return Error::InvalidArgument;
-        MemoryObjectCap* obj = TRY(MemoryObjectCap::allocate(*ctx_->caller->account, params.page_count()));
-        auto index = ctx_->return_cap(obj);
+        MemoryObjectCap* obj = TRY(MemoryObjectCap::allocate(*ctx().caller->account, params.page_count()));
+        auto index = ctx().return_cap(obj);
         if (!index.ok()) {
             obj->release();
             return index.error();
@@ -193,7 +176,6 @@ private:
         return results.set_memory(index.value());
     }
 
-    CallContext* ctx_ = nullptr;
 };
 
 alignas(FrameAllocatorCap) unsigned char g_frame_allocator_storage[sizeof(FrameAllocatorCap)];
@@ -204,15 +186,10 @@ FrameAllocatorCap* g_frame_allocator = nullptr;
 
 }  // namespace
 
-class VirtualMemoryCap final : public CapObject, private schema::VirtualMemory::Server {
+class VirtualMemoryCap final : public ServedCap<schema::VirtualMemory> {
 public:
     explicit VirtualMemoryCap(Process& owner) : owner_(&owner) {}
 
-    uint64_t interface_id() const override { return schema::VirtualMemory::kInterfaceId; }
-    Result<rpc::Reply> call(uint16_t method, std::span<const uint8_t> params, std::span<capnp::Word> scratch,
-                            CallContext&) override {
-        return dispatch(method, params, scratch);
-    }
 
     void detach() { owner_ = nullptr; }
 

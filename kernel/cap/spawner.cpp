@@ -21,7 +21,7 @@ namespace capos {
 // ---------------------------------------------------------------------------
 // ProcessHandle
 
-class ProcessHandleCap final : public CapObject, private schema::ProcessHandle::Server {
+class ProcessHandleCap final : public ServedCap<schema::ProcessHandle> {
 public:
     explicit ProcessHandleCap(Process& child) : child_(&child) {
         child.handle = this;
@@ -31,14 +31,6 @@ public:
         ++g_live;
     }
 
-    uint64_t interface_id() const override { return schema::ProcessHandle::kInterfaceId; }
-    Result<rpc::Reply> call(uint16_t method, std::span<const uint8_t> params, std::span<capnp::Word> scratch,
-                            CallContext& ctx) override {
-        ctx_ = &ctx;
-        auto r = dispatch(method, params, scratch);
-        ctx_ = nullptr;
-        return r;
-    }
 
     // The child is being destroyed with `code`.
     void child_gone(int64_t code) {
@@ -77,11 +69,11 @@ private:
             return {};
         }
         if (waiter_) return Error::Busy;  // one waiter
-        waiter_ = ctx_->caller;
-        waiter_user_data_ = ctx_->user_data;
-        waiter_result_ = ctx_->result_addr;
-        waiter_result_len_ = ctx_->result_len;
-        ctx_->defer_external = true;
+        waiter_ = ctx().caller;
+        waiter_user_data_ = ctx().user_data;
+        waiter_result_ = ctx().result_addr;
+        waiter_result_len_ = ctx().result_len;
+        ctx().defer_external = true;
         return {};
     }
 
@@ -119,7 +111,6 @@ private:
     uint64_t waiter_user_data_ = 0;
     uint64_t waiter_result_ = 0;
     uint32_t waiter_result_len_ = 0;
-    CallContext* ctx_ = nullptr;
     ProcessHandleCap* next_ = nullptr;
     ProcessHandleCap* prev_ = nullptr;
     static inline constinit ProcessHandleCap* g_list = nullptr;
@@ -154,24 +145,16 @@ struct Pending {
     }
 };
 
-class ProcessSpawnerCap final : public CapObject, private schema::ProcessSpawner::Server {
+class ProcessSpawnerCap final : public ServedCap<schema::ProcessSpawner> {
 public:
-    uint64_t interface_id() const override { return schema::ProcessSpawner::kInterfaceId; }
     bool accepts_transfers() const override { return true; }
-    Result<rpc::Reply> call(uint16_t method, std::span<const uint8_t> params, std::span<capnp::Word> scratch,
-                            CallContext& ctx) override {
-        ctx_ = &ctx;
-        auto r = dispatch(method, params, scratch);
-        ctx_ = nullptr;
-        return r;
-    }
 
 private:
     void destroy() override {}
 
     Result<void> spawn(schema::ProcessSpawner::SpawnParams::Reader params,
                        schema::ProcessSpawner::SpawnResults::Builder results) override {
-        Process& caller = *ctx_->caller;
+        Process& caller = *ctx().caller;
         StringView name = TRY(params.name());
         if (name.empty() || name.size() >= kProcessNameMax) return Error::InvalidArgument;
         StringView binary = TRY(params.binary_name());
@@ -210,8 +193,8 @@ private:
                 }
             } else if (source.is_capability()) {
                 uint32_t index = TRY(source.capability());
-                if (index >= ctx_->in_count) return Error::InvalidArgument;
-                obj = ctx_->in_caps[index];
+                if (index >= ctx().in_count) return Error::InvalidArgument;
+                obj = ctx().in_caps[index];
                 if (obj->interface_id() != iid) return Error::InvalidArgument;
                 obj->retain();
                 pending.temps[pending.ntemps++] = obj;
@@ -254,8 +237,8 @@ private:
         }
         // From here the kernel starts the child only if the caller receives
         // the results (ring_dispatch: start_after_commit).
-        ctx_->start_after_commit = p;
-        auto index = ctx_->return_cap(handle);
+        ctx().start_after_commit = p;
+        auto index = ctx().return_cap(handle);
         if (!index.ok()) {
             handle->release();
             return index.error();
@@ -267,14 +250,13 @@ private:
             auto e = exports[i];
             TRY(e.set_name(TRY(grant.name())));
             e.set_interface_id(grant.interface_id());
-            auto fi = TRY(ctx_->return_cap(pending.facets[i]));
+            auto fi = TRY(ctx().return_cap(pending.facets[i]));
             pending.facets[i] = nullptr;  // ctx holds it now
             TRY(e.set_cap(fi));
         }
         return {};
     }
 
-    CallContext* ctx_ = nullptr;
 };
 
 alignas(ProcessSpawnerCap) unsigned char g_spawner_storage[sizeof(ProcessSpawnerCap)];

@@ -18,14 +18,6 @@ TimerCap& TimerCap::instance() {
     return *g_timer;
 }
 
-Result<rpc::Reply> TimerCap::call(uint16_t method, std::span<const uint8_t> params,
-                                  std::span<capnp::Word> scratch, CallContext& ctx) {
-    ctx_ = &ctx;
-    auto r = dispatch(method, params, scratch);
-    ctx_ = nullptr;
-    return r;
-}
-
 Result<void> TimerCap::now(schema::Timer::NowParams::Reader, schema::Timer::NowResults::Builder results) {
     results.set_ns(clock_now_ns());
     return {};
@@ -34,10 +26,10 @@ Result<void> TimerCap::now(schema::Timer::NowParams::Reader, schema::Timer::NowR
 Result<void> TimerCap::sleep(schema::Timer::SleepParams::Reader params, schema::Timer::SleepResults::Builder) {
     uint64_t ns = params.ns();
     if (ns == 0) return {};
-    if (!ctx_->caller || ctx_->caller->pending_count == kMaxPendingCalls) return Error::Busy;
+    if (!ctx().caller || ctx().caller->pending_count == kMaxPendingCalls) return Error::Busy;
     uint64_t now = clock_now_ns();
-    ctx_->defer = true;
-    ctx_->complete_at_ns = sched::deadline_after(now, ns);
+    ctx().defer = true;
+    ctx().complete_at_ns = sched::deadline_after(now, ns);
     return {};
 }
 

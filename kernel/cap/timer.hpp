@@ -9,20 +9,15 @@
 
 namespace capos {
 
-class TimerCap final : public CapObject, private schema::Timer::Server {
+class TimerCap final : public ServedCap<schema::Timer> {
 public:
     static TimerCap& instance();
-
-    uint64_t interface_id() const override { return schema::Timer::kInterfaceId; }
-    Result<rpc::Reply> call(uint16_t method, std::span<const uint8_t> params,
-                            std::span<capnp::Word> scratch, CallContext& ctx) override;
 
 private:
     TimerCap() = default;
     void destroy() override {}
     Result<void> now(schema::Timer::NowParams::Reader, schema::Timer::NowResults::Builder results) override;
     Result<void> sleep(schema::Timer::SleepParams::Reader params, schema::Timer::SleepResults::Builder) override;
-    CallContext* ctx_ = nullptr;  // the call being served (one CPU, one call at a time)
 };
 
 }  // namespace capos

@@ -157,18 +157,10 @@ private:
     uint64_t epoch_;
 };
 
-class ServerCap final : public CapObject, private schema::Endpoint::Server {
+class ServerCap final : public ServedCap<schema::Endpoint> {
 public:
     explicit ServerCap(EndpointObject& e) : endpoint_(&e) {}
-    uint64_t interface_id() const override { return schema::Endpoint::kInterfaceId; }
     CapKind kind() const override { return CapKind::EndpointServer; }
-    Result<rpc::Reply> call(uint16_t method, std::span<const uint8_t> params, std::span<capnp::Word> scratch,
-                            CallContext& ctx) override {
-        ctx_ = &ctx;
-        auto r = dispatch(method, params, scratch);
-        ctx_ = nullptr;
-        return r;
-    }
     EndpointObject& endpoint() const { return *endpoint_; }
 
 private:
@@ -185,7 +177,7 @@ private:
         if (iid == 0 || iid == schema::Endpoint::kInterfaceId) return Error::InvalidArgument;
         auto* facet = new (std::nothrow) ClientFacet(*endpoint_, iid);
         if (!facet) return Error::OutOfMemory;
-        auto index = ctx_->return_cap(facet);
+        auto index = ctx().return_cap(facet);
         if (!index.ok()) {
             facet->release();
             return index.error();
@@ -203,7 +195,6 @@ private:
     }
 
     EndpointObject* endpoint_;
-    CallContext* ctx_ = nullptr;
 };
 
 // ---------------------------------------------------------------------------

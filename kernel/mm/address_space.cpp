@@ -6,6 +6,7 @@
 #include "kernel/log.hpp"
 #include "kernel/mm/memory.hpp"
 #include "kernel/panic.hpp"
+#include "kernel/stats.hpp"
 #include "lib/base/checked.hpp"
 
 extern "C" char __text_start[], __text_end[], __rodata_start[], __rodata_end[];
@@ -232,8 +233,10 @@ uint64_t AddressSpace::unmap_pages(uint64_t va, uint64_t pages, bool free_frames
     }
     // Freed tables may sit in paging-structure caches: reload CR3 (the
     // kernel half is global and survives).
-    if (pages > 0 && table_.prune(va, va + pages * paging::kPageSize - 1) > 0 && live())
+    if (pages > 0 && table_.prune(va, va + pages * paging::kPageSize - 1) > 0 && live()) {
         arch::write_cr3(table_.root());
+        stats::count_cr3_write();
+    }
     return present;
 }
 
