@@ -7,7 +7,9 @@
 // prints "echo-server: <line>" through its own kernel Console, and answers
 // everything that arrived in one cap_enter with one batch of RETURNs. It
 // stops after the line "bye" and prints how many calls it served and its
-// largest batch. Exit 0, or:
+// largest batch. With "svc-many" instead of "svc" (qemu.ipc_many) it
+// serves kManyClients clients at once and stops after a "bye" from each.
+// Exit 0, or:
 //   1 setup                      2 a RECV failed or did not parse
 //   3 a call could not be dispatched
 //   4 a RETURN failed            5 the SQ or the CQ overflowed
@@ -34,13 +36,14 @@ using namespace ipctest;
 using capos::rpc::CallBuffers;
 
 constexpr const char* kProg = "ipc_echo";
+constexpr uint32_t kManyClients = 3;
 
 // ---------------------------------------------------------------- server
 constexpr int kRecvs = 8;  // the kernel's waiting-receiver bound (docs/ipc.md)
 alignas(8) uint8_t g_recv[kRecvs][256];
 capnp::Word g_scratch[kRecvs][32];
 
-int serve(abi::CapId ep) {
+int serve(abi::CapId ep, uint32_t clients) {
     LineServer console("echo-server");
     uint64_t recv_ud[kRecvs] = {};
     auto post = [&](int i) -> bool {
@@ -51,6 +54,7 @@ int serve(abi::CapId ep) {
         if (!post(i)) return 5;
     uint32_t served = 0, batches = 0, largest = 0, returns_out = 0;
     bool bye = false;
+    uint32_t byes = 0;
     while (!bye || returns_out > 0) {
         ring().enter(1, abi::kTimeoutForever);
         abi::Sqe answers[kRecvs];
@@ -73,7 +77,7 @@ int serve(abi::CapId ep) {
             if (s.answer.exception) return 3;
             answers[n] = return_sqe(ep, s.answer.call_id, s.answer.message);
             ready[n++] = slot;
-            if (console.last_is("bye")) bye = true;
+            if (console.last_is("bye") && ++byes == clients) bye = true;
         }
         if (n == 0) continue;
         // One batch: every RETURN, then the RECVs posted again, in one enter.
@@ -127,7 +131,7 @@ int client(abi::CapId facet) {
         bool done[kBatch] = {};
         uint32_t answered_first = 0, refused_total = 0, rounds = 0;
         char text[32];
-        for (; rounds < 8 && c.ok(); ++rounds) {
+        for (; rounds < 64 && c.ok(); ++rounds) {
             uint32_t sent = 0;
             for (int i = 0; i < kBatch && c.ok(); ++i) {
                 if (done[i]) continue;
@@ -181,7 +185,12 @@ int capos_main(const rt::StartInfo&) {
     if (has_cap("svc")) {
         abi::CapId ep = cap("svc", schema::Endpoint::kInterfaceId);
         if (ep == abi::kCapIdNone) return 1;
-        return serve(ep);
+        return serve(ep, 1);
+    }
+    if (has_cap("svc-many")) {  // system/scenarios/ipc_many.capnp: three clients
+        abi::CapId ep = cap("svc-many", schema::Endpoint::kInterfaceId);
+        if (ep == abi::kCapIdNone) return 1;
+        return serve(ep, kManyClients);
     }
     abi::CapId facet = cap("echo", schema::Console::kInterfaceId);
     if (facet == abi::kCapIdNone) return 1;
