@@ -2,6 +2,10 @@
 // the SystemManifest message of the boot package (docs/boot-package.md),
 // for init. One object over the bytes the kernel already holds
 // (boot_package_manifest_bytes()); holding it grants nothing else.
+//
+// Not a ServedCap<BootPackage>: readManifest also bounds a chunk by the
+// size of the CALL's result scratch, which call() sees and ServedCap does
+// not pass on.
 #pragma once
 
 #include "kernel/cap/cap_object.hpp"
