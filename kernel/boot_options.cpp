@@ -44,6 +44,10 @@ void parse_boot_options(StringView cmdline, BootOptions& out) {
             if (opt.value == "concurrent") out.concurrent_services = true;
             else if (opt.value == "sequential") out.concurrent_services = false;
             else log::warn("cmdline: unknown services mode '{}' ignored", opt.value);
+        } else if (opt.key == "boot" && opt.has_value) {
+            if (opt.value == "init") out.init_boot = true;
+            else if (opt.value == "services") out.init_boot = false;
+            else log::warn("cmdline: unknown boot mode '{}' ignored", opt.value);
         } else if (opt.key == "cycles" && opt.has_value) {
             uint64_t n = 0;
             bool ok = !opt.value.empty() && opt.value.size() <= 9;

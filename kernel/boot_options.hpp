@@ -11,6 +11,10 @@
 //   cycles=N                    start and end the first service N times
 //   services=sequential|concurrent  run the manifest's services one after
 //                               another (default) or all at once
+//   boot=init|services          start only the manifest's initConfig, which
+//                               reads and checks the manifest itself
+//                               (kernel/init_boot.hpp), or every service
+//                               (the default, until init spawns them)
 #pragma once
 
 #include <cstddef>
@@ -28,6 +32,7 @@ struct BootOptions {
     size_t test_count = 0;
     uint64_t cycles = 0;  // cycles=N: start/exit the first service N times
     bool concurrent_services = false;  // services=concurrent
+    bool init_boot = false;            // boot=init
 };
 
 void parse_boot_options(StringView cmdline, BootOptions& out);

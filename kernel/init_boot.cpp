@@ -7,18 +7,8 @@
 #include "kernel/mm/memory.hpp"
 #include "kernel/proc/process.hpp"
 #include "kernel/proc/sched.hpp"
-#include "lib/boot/cmdline.hpp"
 
 namespace capos {
-
-bool init_boot_requested(StringView cmdline) {
-    boot::CmdlineParser parser(cmdline);
-    boot::CmdlineOption opt;
-    bool requested = false;
-    while (parser.next(opt))
-        if (opt.key == "boot" && opt.has_value) requested = opt.value == "init";
-    return requested;
-}
 
 void run_init(void (*on_exit)(Process* p, int64_t code)) {
     StringView binary = "?";

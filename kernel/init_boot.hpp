@@ -1,5 +1,5 @@
 // Init-owned boot (issue #8, docs/boot.md): with `boot=init` on the command
-// line the kernel starts only the manifest's initConfig, as process "init",
+// line (BootOptions::init_boot) the kernel starts only the manifest's initConfig, as process "init",
 // with the kernel capabilities its grants name (BootPackage among them) and
 // its resource profile. init reads the manifest, validates the service
 // graph and (once ProcessSpawner exists) starts the services itself.
@@ -15,9 +15,6 @@
 namespace capos {
 
 struct Process;
-
-// `boot=init` is among the command line's options.
-bool init_boot_requested(StringView cmdline);
 
 // Starts init and runs the scheduler until every process has exited,
 // calling on_exit for each; then logs the kernel's counters ("init done:

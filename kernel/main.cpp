@@ -14,6 +14,7 @@
 #include "kernel/log.hpp"
 #include "kernel/cap/memory.hpp"
 #include "kernel/cap/spawner.hpp"
+#include "kernel/init_boot.hpp"
 #include "kernel/ipc/endpoint.hpp"
 #include "kernel/mm/account.hpp"
 #include "kernel/mm/address_space.hpp"
@@ -204,7 +205,8 @@ extern "C" [[noreturn]] void kmain(uint32_t protocol, uint64_t info_phys) {
 
     run_selftests(options);
     if (have_package) {
-        if (options.cycles) run_cycles(options.cycles);
+        if (options.init_boot) run_init(log_exit);
+        else if (options.cycles) run_cycles(options.cycles);
         else run_services(options.concurrent_services);
     }
 

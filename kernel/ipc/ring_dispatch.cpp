@@ -37,6 +37,19 @@ abi::Cqe completion(uint64_t user_data, int32_t result, uint32_t aux = 0) {
 
 int32_t error_result(abi::TransportError e) { return abi::to_result(e); }
 
+// A CALL or RETURN without a params buffer carries the empty struct
+// (docs/abi.md 6.3): this message, a one-word segment holding a root
+// pointer to a zero-size struct.
+alignas(8) constexpr uint8_t kEmptyMessage[16] = {0, 0, 0, 0, 1, 0, 0, 0, 0xFC, 0xFF, 0xFF, 0xFF, 0, 0, 0, 0};
+
+// The SQE's params (CALL) or answer (RETURN) in kernel memory: copied in,
+// or the empty struct when there is none. BadBuffer if the copy faults.
+Result<std::span<const uint8_t>> copy_in_params(const ring::DecodedSqe& s) {
+    if (s.params.len == 0) return std::span<const uint8_t>(kEmptyMessage, sizeof(kEmptyMessage));
+    if (!copy_from_user(g_params, {s.params.addr}, s.params.len).ok()) return Error::RingBadBuffer;
+    return std::span<const uint8_t>(g_params, s.params.len);
+}
+
 void drop_returned_caps(CallContext& ctx) {
     for (uint32_t i = 0; i < ctx.out_count; ++i) ctx.out_caps[i]->release();
     ctx.out_count = 0;
@@ -123,10 +136,9 @@ std::optional<abi::Cqe> op_call(Process& p, const ring::DecodedSqe& s) {
     // capability acts, so a bad buffer never costs a side effect.
     if (!p.aspace->user_range_mapped(s.result.addr, s.result.len, true))
         return completion(s.user_data, error_result(abi::TransportError::BadBuffer));
-    if (!copy_from_user(g_params, {s.params.addr}, s.params.len).ok())
-        return completion(s.user_data, error_result(abi::TransportError::BadBuffer));
-
-    std::span<const uint8_t> params(g_params, s.params.len);
+    auto copied = copy_in_params(s);
+    if (!copied.ok()) return completion(s.user_data, error_result(abi::TransportError::BadBuffer));
+    std::span<const uint8_t> params = copied.value();
     {
         // Framing first: a buffer that is not a Cap'n Proto message never
         // reaches the capability.
@@ -192,9 +204,9 @@ std::optional<abi::Cqe> op_endpoint(Process& p, const ring::DecodedSqe& s) {
         return completion(s.user_data, error_result(abi::TransportError::WrongInterface));
     if (s.opcode == abi::Opcode::Recv) return endpoint_recv(p, *obj, s);
     // RETURN: the results (or CapException) must be a message, like CALL params.
-    if (!copy_from_user(g_params, {s.params.addr}, s.params.len).ok())
-        return completion(s.user_data, error_result(abi::TransportError::BadBuffer));
-    std::span<const uint8_t> results(g_params, s.params.len);
+    auto copied = copy_in_params(s);
+    if (!copied.ok()) return completion(s.user_data, error_result(abi::TransportError::BadBuffer));
+    std::span<const uint8_t> results = copied.value();
     {
         capnp::MessageReader framing(results);
         if (!framing.root().ok()) return completion(s.user_data, error_result(abi::TransportError::MalformedParams));

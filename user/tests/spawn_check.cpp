@@ -3,7 +3,7 @@
 // per check and exits 0, or the number of the first failed check:
 //   1 setup
 //   2 spawn exit_code with no grants; wait() returns 42; a second wait()
-//     returns 42 at once
+//     returns 42 at once, also with no params buffer (the empty struct)
 //   3 spawn hello with a kernel Console grant; it prints; exit 0
 //   4 spawn hello with the caller's own Console passed as a capability
 //     (transfer descriptor 0, grant source `capability = 0`)
@@ -118,6 +118,10 @@ int capos_main(const rt::StartInfo&) {
         c.expect(s.handle != 0, "spawn", result_name(s.cqe.result));
         c.expect(wait_exit(s.handle) == 42, "wait", "not 42");
         c.expect(wait_exit(s.handle) == 42, "second wait", "not 42");
+        // No params buffer at all: the empty struct (docs/abi.md 6.3).
+        alignas(8) uint8_t res[64];
+        abi::Cqe bare = run(call_sqe(s.handle, S::ProcessHandle::kMethodWait, {}, res));
+        c.expect(bare.result > 0, "wait with no params buffer", result_name(bare.result));
         c.expect(release(s.handle) == 0, "release", "failed");
         v.add(c, 2);
     }

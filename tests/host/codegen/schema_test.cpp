@@ -50,15 +50,21 @@ TEST(Schema, MethodOrdinalsAreTheSchemaOrdinals) {
     static_assert(ours::Console::kMethodWrite == 0);
     static_assert(ours::Console::kMethodWriteLine == 1);
     static_assert(ours::Timer::kMethodNow == 0 && ours::Timer::kMethodSleep == 1);
-    static_assert(ours::VirtualMemory::kMethodMap == 0 && ours::VirtualMemory::kMethodDecommit == 5);
+    static_assert(ours::VirtualMemory::kMethodMap == 0 && ours::VirtualMemory::kMethodDecommit == 5 &&
+                  ours::VirtualMemory::kMethodUsage == 6);
+    static_assert(ours::Endpoint::kMethodMintClient == 0 && ours::Endpoint::kMethodRevoke == 1);
     static_assert(ours::FrameAllocator::kMethodAllocate == 0);
     static_assert(ours::MemoryObject::kMethodInfo == 0 && ours::MemoryObject::kMethodUnmap == 2);
     static_assert(ours::ProcessSpawner::kMethodSpawn == 0);
     static_assert(ours::ProcessHandle::kMethodWait == 0);
     static_assert(ours::BootPackage::kMethodManifestSize == 0 && ours::BootPackage::kMethodReadManifest == 1);
     auto methods = ::capnp::Schema::from<theirs::VirtualMemory>().getMethods();
-    ASSERT_EQ(methods.size(), 6u);
+    ASSERT_EQ(methods.size(), 7u);
     EXPECT_EQ(str(methods[ours::VirtualMemory::kMethodCommit].getProto().getName()), "commit");
+    EXPECT_EQ(str(methods[ours::VirtualMemory::kMethodUsage].getProto().getName()), "usage");
+    auto endpoint = ::capnp::Schema::from<theirs::Endpoint>().getMethods();
+    ASSERT_EQ(endpoint.size(), 2u);
+    EXPECT_EQ(str(endpoint[ours::Endpoint::kMethodRevoke].getProto().getName()), "revoke");
 }
 
 TEST(Schema, ExceptionKindsMatchTheSchemaEnum) {
