@@ -13,7 +13,8 @@ QEMU_OK := status=$$?; [ $$status -eq 0 ] || [ $$status -eq 33 ] || { echo "qemu
 .DEFAULT_GOAL := all
 .PHONY: all deps configure build check check-host check-qemu run run-uefi \
         run-pvh fuzz fuzz-smoke bench-capnp check-model clean help \
-        measure-linux run-measure measure-report run-revocable-read run-spawn
+        measure-linux run-measure measure-report run-revocable-read run-spawn \
+        run-memoryobject-shared
 
 help: ## List the targets
 	@grep -hE '^[a-zA-Z0-9_-]+:.*## ' $(MAKEFILE_LIST) | \
@@ -53,6 +54,12 @@ run-spawn: $(BUILD)/build.ninja ## ProcessSpawner: children with exactly their g
 	$(CMAKE) --build $(BUILD) -j $(JOBS) --target kernel bootpkg_spawn
 	$(QEMU) -M q35 $(QEMU_FLAGS) -kernel $(BUILD)/kernel/capos.elf \
 	    -initrd $(BUILD)/bootpkg/spawn.bin -append "shutdown"; $(QEMU_OK)
+
+run-memoryobject-shared: $(BUILD)/build.ninja ## Shared memory: one MemoryObject passed over IPC and mapped by two processes
+	@./tools/install-deps.sh
+	$(CMAKE) --build $(BUILD) -j $(JOBS) --target kernel bootpkg_memshare
+	$(QEMU) -M q35 $(QEMU_FLAGS) -kernel $(BUILD)/kernel/capos.elf \
+	    -initrd $(BUILD)/bootpkg/memshare.bin -append "services=concurrent shutdown"; $(QEMU_OK)
 
 check: all ## Run every test: host, model, fuzz smoke and QEMU scenarios
 	ctest --test-dir $(BUILD) --output-on-failure -j $(JOBS)
