@@ -82,6 +82,24 @@ Result<void> boot_package_service(size_t i, StringView* name, std::span<const ui
     return Error::NotFound;
 }
 
+KernelCapSource kernel_cap_source(schema::KernelCap kind) {
+    KernelCapSource k;
+    switch (kind) {
+    case schema::KernelCap::Console: k.object = &ConsoleCap::instance(); break;
+    case schema::KernelCap::Timer: k.object = &TimerCap::instance(); break;
+    case schema::KernelCap::BootPackage: k.object = &BootPackageCap::instance(); break;
+    case schema::KernelCap::FrameAllocator: k.object = &frame_allocator(); break;
+    case schema::KernelCap::ProcessSpawner: k.object = &process_spawner(); break;
+    case schema::KernelCap::VirtualMemory:
+        k.own_virtual_memory = true;  // minted by process_create for the new process
+        k.interface_id = schema::VirtualMemory::kInterfaceId;
+        return k;
+    default: return k;
+    }
+    k.interface_id = k.object->interface_id();
+    return k;
+}
+
 Result<void> boot_package_binary(StringView name, std::span<const uint8_t>* elf) {
     if (!g_reader) return Error::NotFound;
     for (uint32_t b = 0; b < g_binaries.size(); ++b) {
@@ -168,23 +186,11 @@ Result<size_t> kernel_grants(StringView service, gen::StructList<schema::CapGran
             log::error("service '{}': grant '{}': this source is not supported before init", service, name);
             continue;
         }
-        CapObject* obj = nullptr;
-        uint64_t interface_id = 0;
-        bool own_vm = false;
-        switch (source.kernel()) {
-        case schema::KernelCap::Console: obj = &ConsoleCap::instance(); break;
-        case schema::KernelCap::Timer: obj = &TimerCap::instance(); break;
-        case schema::KernelCap::BootPackage: obj = &BootPackageCap::instance(); break;
-        case schema::KernelCap::FrameAllocator: obj = &frame_allocator(); break;
-        case schema::KernelCap::ProcessSpawner: obj = &process_spawner(); break;
-        case schema::KernelCap::VirtualMemory:
-            own_vm = true;  // minted by process_create for the new process
-            interface_id = schema::VirtualMemory::kInterfaceId;
-            break;
-        default: break;
-        }
-        if (obj) interface_id = obj->interface_id();
-        if (!obj && !own_vm) {
+        KernelCapSource k = kernel_cap_source(source.kernel());
+        CapObject* obj = k.object;
+        uint64_t interface_id = k.interface_id;
+        bool own_vm = k.own_virtual_memory;
+        if (interface_id == 0) {
             log::error("service '{}': grant '{}': kernel capability {} is not available yet", service, name,
                        static_cast<uint16_t>(source.kernel()));
             continue;

@@ -10,10 +10,12 @@
 #include "lib/base/error.hpp"
 #include "lib/base/string_view.hpp"
 #include "lib/mm/ledger.hpp"
+#include "schema/capos.capnp.hpp"
 
 namespace capos {
 
 struct InitialCap;
+class CapObject;
 
 // Validates the package header and the manifest's root, and logs its
 // services. `why` names the problem on failure.
@@ -28,6 +30,16 @@ size_t boot_package_service_count();
 // Service i: its name and its binary's ELF bytes. NotFound when the binary
 // named by the service is not in the package.
 Result<void> boot_package_service(size_t i, StringView* name, std::span<const uint8_t>* elf);
+
+// The kernel capability a grant of `kind` names: a shared object, or (for
+// VirtualMemory) a flag asking process_create to mint one for the new
+// process. interface_id 0 for a kind the kernel does not offer.
+struct KernelCapSource {
+    CapObject* object = nullptr;
+    uint64_t interface_id = 0;
+    bool own_virtual_memory = false;
+};
+KernelCapSource kernel_cap_source(schema::KernelCap kind);
 
 // The ELF bytes of the binary called `name`. NotFound when there is none.
 Result<void> boot_package_binary(StringView name, std::span<const uint8_t>* elf);

@@ -4,15 +4,13 @@
 
 #include "abi/capset.hpp"
 #include "kernel/boot_package.hpp"
-#include "kernel/cap/console.hpp"
-#include "kernel/cap/memory.hpp"
-#include "kernel/cap/timer.hpp"
 #include "kernel/ipc/endpoint.hpp"
 #include "kernel/log.hpp"
 #include "kernel/mm/account.hpp"
 #include "kernel/mm/address_space.hpp"
 #include "kernel/proc/process.hpp"
 #include "kernel/proc/sched.hpp"
+#include "lib/boot/service_graph.hpp"
 #include "lib/capnp/builder.hpp"
 #include "schema/capos.capnp.hpp"
 
@@ -123,13 +121,6 @@ namespace {
 // ---------------------------------------------------------------------------
 // ProcessSpawner
 
-bool valid_cap_name(StringView name) {
-    if (name.empty() || name.size() > abi::kCapSetNameMax) return false;
-    for (size_t i = 0; i < name.size(); ++i)
-        if (name[i] <= ' ' || name[i] > '~') return false;
-    return true;
-}
-
 // Everything spawn() holds until the child exists: dropped on any failure.
 struct Pending {
     CapObject* temps[abi::kCapSetMaxEntries] = {};  // references for the child's CapSet
@@ -169,7 +160,7 @@ private:
         for (uint32_t g = 0; g < grants.size(); ++g) {
             auto grant = grants[g];
             StringView gname = TRY(grant.name());
-            if (!valid_cap_name(gname)) return Error::InvalidArgument;
+            if (boot::check_name(gname) != boot::NameProblem::None) return Error::InvalidArgument;
             for (uint32_t k = 0; k < g; ++k)
                 if (caps[k].name == gname) return Error::InvalidArgument;  // duplicate name
             uint64_t iid = grant.interface_id();
@@ -177,16 +168,12 @@ private:
             CapObject* obj = nullptr;
             bool own_vm = false;
             if (source.is_kernel()) {
-                switch (source.kernel()) {
-                case schema::KernelCap::Console: obj = &ConsoleCap::instance(); break;
-                case schema::KernelCap::Timer: obj = &TimerCap::instance(); break;
-                case schema::KernelCap::FrameAllocator: obj = &frame_allocator(); break;
-                case schema::KernelCap::ProcessSpawner: obj = this; break;
-                case schema::KernelCap::VirtualMemory: own_vm = true; break;
-                default: return Error::InvalidArgument;  // unknown, or not offered here
-                }
-                uint64_t have = own_vm ? schema::VirtualMemory::kInterfaceId : obj->interface_id();
-                if (have != iid) return Error::InvalidArgument;
+                // The manifest's kinds, except BootPackage (init's alone).
+                if (source.kernel() == schema::KernelCap::BootPackage) return Error::InvalidArgument;
+                KernelCapSource k = kernel_cap_source(source.kernel());
+                if (k.interface_id == 0 || k.interface_id != iid) return Error::InvalidArgument;
+                obj = k.object;
+                own_vm = k.own_virtual_memory;
                 if (obj) {
                     obj->retain();
                     pending.temps[pending.ntemps++] = obj;

@@ -201,26 +201,6 @@ private:
 // Transfers: decode, prepare against the peer, run the endpoint operation
 // that commits to that peer, then commit.
 
-struct Transfers {
-    uint16_t count = 0;
-    ipc::TransferRecord records[abi::kMaxTransfers];
-};
-
-// Copies in and decodes the SQE's transfer descriptors (form only).
-Result<Transfers> read_transfers(const ring::DecodedSqe& s) {
-    Transfers t;
-    if (s.xfer_count == 0) return t;
-    abi::TransferDescriptor d[abi::kMaxTransfers];
-    if (!copy_from_user(d, {s.transfers.addr}, s.xfer_count * sizeof(abi::TransferDescriptor)).ok())
-        return Error::RingBadBuffer;
-    for (uint16_t i = 0; i < s.xfer_count; ++i) {
-        auto dec = TRY(ring::decode_transfer(d[i]));
-        t.records[i] = ipc::TransferRecord{dec.cap_id, dec.mode};
-    }
-    t.count = s.xfer_count;
-    return t;
-}
-
 // Moves or copies `n` capabilities from `from` to `to`, all or nothing. The
 // receiver's ledger is charged first; `between()` (the endpoint operation,
 // which must not fail) runs after every transfer is prepared and before the
@@ -270,6 +250,20 @@ Result<void> deliver(Process& receiver, UserSpan buffer, uint32_t call_id, uint6
 }  // namespace
 
 // ---------------------------------------------------------------------------
+
+Result<Transfers> read_transfers(const ring::DecodedSqe& s) {
+    Transfers t;
+    if (s.xfer_count == 0) return t;
+    abi::TransferDescriptor d[abi::kMaxTransfers];
+    if (!copy_from_user(d, {s.transfers.addr}, s.xfer_count * sizeof(abi::TransferDescriptor)).ok())
+        return Error::RingBadBuffer;
+    for (uint16_t i = 0; i < s.xfer_count; ++i) {
+        auto dec = TRY(ring::decode_transfer(d[i]));
+        t.records[i] = ipc::TransferRecord{dec.cap_id, dec.mode};
+    }
+    t.count = s.xfer_count;
+    return t;
+}
 
 Result<CapObject*> endpoint_create() {
     auto* e = new (std::nothrow) EndpointObject();

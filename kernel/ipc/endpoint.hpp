@@ -22,11 +22,22 @@
 #include "abi/ring.hpp"
 #include "kernel/cap/cap_object.hpp"
 #include "lib/base/error.hpp"
+#include "lib/ipc/endpoint.hpp"
 #include "lib/ring/sqe_decoder.hpp"
 
 namespace capos {
 
 struct Process;
+
+// The SQE's transfer descriptors, copied in and decoded for form only
+// (mode, reserved fields); sources are resolved when they are used.
+// RingBadBuffer when the array cannot be read, RingBadTransfer when a
+// descriptor is malformed.
+struct Transfers {
+    uint16_t count = 0;
+    ipc::TransferRecord records[abi::kMaxTransfers];
+};
+Result<Transfers> read_transfers(const ring::DecodedSqe& s);
 
 // A new endpoint: its raw capability object (one reference, the caller's).
 Result<CapObject*> endpoint_create();

@@ -109,13 +109,10 @@ abi::Cqe complete_with_caps(Process& p, const ring::DecodedSqe& s, rpc::Reply re
 // resolved in the caller's table, Copy only (the table keeps its references
 // while the call runs; the object retains what it keeps).
 Result<void> read_in_caps(Process& p, const ring::DecodedSqe& s, CallContext& ctx) {
-    abi::TransferDescriptor d[abi::kMaxTransfers];
-    if (!copy_from_user(d, {s.transfers.addr}, s.xfer_count * sizeof(abi::TransferDescriptor)).ok())
-        return Error::RingBadBuffer;
-    for (uint16_t i = 0; i < s.xfer_count; ++i) {
-        auto t = TRY(ring::decode_transfer(d[i]));
-        if (t.mode != abi::TransferMode::Copy) return Error::RingBadTransfer;
-        auto e = TRY(p.caps.resolve(t.cap_id));
+    Transfers t = TRY(read_transfers(s));
+    for (uint16_t i = 0; i < t.count; ++i) {
+        if (t.records[i].mode != abi::TransferMode::Copy) return Error::RingBadTransfer;
+        auto e = TRY(p.caps.resolve(t.records[i].source));
         ctx.in_caps[ctx.in_count++] = *e.object;
     }
     return {};
