@@ -165,6 +165,15 @@ private:
     bool exception_ = false;
 };
 
+// True when `r`, the result of a stub call through `buffers`, is a
+// CapException of `kind` (and not a transport error).
+template <typename T>
+bool raised(const Result<T>& r, const CallBuffers& buffers, ExceptionKind kind) {
+    if (r.ok() || r.error() != Error::CapException) return false;
+    auto e = buffers.exception();
+    return e.ok() && e.value().kind == kind;
+}
+
 // The body of every generated client stub. `fill` takes a Params::Builder
 // and returns Result<void> (or void).
 template <typename Params, typename Results, typename Fill>

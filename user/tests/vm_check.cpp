@@ -31,13 +31,7 @@ alignas(8) uint8_t g_results[256];
 constexpr uint64_t kPage = 4096;
 constexpr uint32_t R = schema::kProtRead, W = schema::kProtWrite, X = schema::kProtExec;
 
-// True when the last call raised an exception of `kind`.
-template <typename T>
-bool raised(const capos::Result<T>& r, CallBuffers& b, ExceptionKind kind) {
-    if (r.ok() || r.error() != capos::Error::CapException) return false;
-    auto e = b.exception();
-    return e.ok() && e.value().kind == kind;
-}
+using capos::rpc::raised;
 
 struct Usage {
     uint64_t frames, mapped, slots;
