@@ -68,6 +68,17 @@ const endpointInterfaceId :UInt64 = 0xcab0500000010006;
 const processSpawnerInterfaceId :UInt64 = 0xcab0500000010007;
 const processHandleInterfaceId :UInt64 = 0xcab0500000010008;
 const bootPackageInterfaceId :UInt64 = 0xcab0500000010009;
+const sessionContextInterfaceId :UInt64 = 0xcab050000001000a;
+const sessionBrokerInterfaceId :UInt64 = 0xcab050000001000b;
+const terminalSessionInterfaceId :UInt64 = 0xcab050000001000c;
+const entropySourceInterfaceId :UInt64 = 0xcab050000001000d;
+const systemInfoInterfaceId :UInt64 = 0xcab050000001000e;
+const stdIoInterfaceId :UInt64 = 0xcab050000001000f;
+const authorityBrokerInterfaceId :UInt64 = 0xcab0500000010010;
+const auditLogInterfaceId :UInt64 = 0xcab0500000010011;
+
+const sessionProfileMaxBytes :UInt32 = 32;
+# Longest SessionContext profile label in bytes (printable ASCII, non-empty).
 
 # ---------------------------------------------------------------------------
 # Exceptions
@@ -212,7 +223,7 @@ interface ProcessSpawner @0xcab0500000010007 {
   # children.
 
   spawn @0 (name :Text, binaryName :Text, grants :List(CapGrant),
-            profile :ResourceProfile)
+            profile :ResourceProfile, session :SessionContext)
       -> (handle :ProcessHandle, exports :List(ExportedCap));
   # Starts `binaryName` (a Binary.name in the boot manifest) as a new
   # process called `name`, whose CapSet holds `grants` in list order.
@@ -220,6 +231,9 @@ interface ProcessSpawner @0xcab0500000010007 {
   # passes, copied), endpoint (a fresh Endpoint: the child gets the server
   # side; the caller receives a client facet in `exports`, in grant order).
   # `service` sources are rejected: the caller resolves them first.
+  # `session` unset: the child runs in the caller's session; set: it must be
+  # a SessionContext returned by SessionBroker.create (invalidArgument
+  # otherwise), and the child runs in that session.
   # Raises invalidArgument for an unknown binary, a bad or duplicate grant
   # name, a grant whose capability does not implement interfaceId, or an
   # ELF the loader rejects; overloaded when the caller's ledger or the
@@ -251,6 +265,124 @@ interface BootPackage @0xcab0500000010009 {
 }
 
 # ---------------------------------------------------------------------------
+# Sessions (docs/sessions.md)
+
+interface SessionContext @0xcab050000001000a {
+  # The session a process runs in. Every process has exactly one, fixed
+  # when it is created: init and the services the kernel starts get the
+  # boot session (profile "system"); a spawned child gets its parent's
+  # unless the spawn names another (ProcessSpawner.spawn `session`).
+  # Endpoint calls carry no caller identity.
+
+  info @0 () -> (id :UInt64, profile :Text, createdAt :UInt64);
+  # id: opaque, never reused during a boot, never 0. createdAt: nanoseconds
+  # since boot (the Timer.now clock) when the session was created.
+}
+
+interface SessionBroker @0xcab050000001000b {
+  # The authority to create sessions. A SessionContext it returns can be
+  # passed to ProcessSpawner.spawn to place a child in that session; the
+  # one a process gets from the `session` kernel grant (a view of its own
+  # session) cannot.
+
+  create @0 (profile :Text) -> (session :SessionContext);
+  # A new session labelled `profile` (1..sessionProfileMaxBytes printable
+  # ASCII bytes, else invalidArgument), returned as TransferResult 0.
+
+  attach @1 (process :ProcessHandle, session :SessionContext) -> ();
+  # Sessions are immutable: this always raises `failed` ("process already
+  # has a session") for a process that exists, and `disconnected` for one
+  # that has exited. It is the one place a second attachment is refused.
+}
+
+# ---------------------------------------------------------------------------
+# Terminal, system information, entropy (docs/shell.md)
+
+enum LineStatus @0xcab0500000030004 {
+  line @0;        # Enter: `line` holds the edited text (no newline)
+  cancelled @1;   # Ctrl-C: the line was discarded
+  endOfInput @2;  # Ctrl-D at an empty line
+  tooLong @3;     # input past maxBytes: the line so far was discarded
+}
+
+interface TerminalSession @0xcab050000001000c {
+  # A terminal on its own serial port (COM2). Input is read only through
+  # this capability; output may also appear on the kernel's debug log.
+
+  write @0 (data :Data) -> ();
+  # Writes bytes as they are (the caller sends "\r\n" where it wants one).
+
+  readLine @1 (maxBytes :UInt32, hidden :Bool, history :List(Data))
+      -> (line :Data, status :LineStatus);
+  # Reads one edited line of at most maxBytes (1..4096, else
+  # invalidArgument): printable bytes are echoed (not at all when `hidden`),
+  # Backspace/DEL erases one, Ctrl-U erases the line, Ctrl-C cancels, Ctrl-D
+  # at an empty line ends input, Up/Down arrows walk `history` (oldest
+  # first). Completes when the line ends.
+
+  setRaw @2 (raw :Bool) -> ();
+  # Raw mode: readRaw returns bytes as typed, no echo, no editing.
+
+  readRaw @3 (maxBytes :UInt32) -> (data :Data);
+  # At least one byte (blocks until one arrives), at most maxBytes.
+  # Raises failed unless raw mode is on.
+}
+
+interface StdIO @0xcab050000001000f {
+  # stdin/stdout for a program the shell runs, served by the shell over an
+  # endpoint (the program's CapSet entry is a client facet).
+
+  write @0 (data :Data) -> ();
+  readLine @1 (maxBytes :UInt32) -> (line :Data, status :LineStatus);
+}
+
+interface SystemInfo @0xcab050000001000e {
+  motd @0 () -> (text :Text);
+  # KernelParams.motd from the manifest ("" when unset).
+
+  version @1 () -> (version :Text, commit :Text);
+}
+
+interface EntropySource @0xcab050000001000d {
+  getBytes @0 (count :UInt32) -> (data :Data, strong :Bool);
+  # `count` (1..256, else invalidArgument) random bytes. strong = true when
+  # they come from RDSEED or RDRAND; false when the CPU has neither and the
+  # kernel fell back to a weak generator (it warns once on its log).
+}
+
+# ---------------------------------------------------------------------------
+# Login and audit (userspace services, docs/shell.md)
+
+struct BundleCap @0xcab0500000020011 {
+  name @0 :Text;           # the name the holder should use (e.g. "launcher")
+  interfaceId @1 :UInt64;
+  cap @2 :Capability;
+}
+
+interface AuthorityBroker @0xcab0500000010010 {
+  # Local credentials and the capability bundles of the session profiles
+  # (anonymous, guest, operator). Passwords are kept only as salted
+  # Argon2id verifiers.
+
+  setup @0 (user :Text, password :Data) -> ();
+  # Creates the volatile operator credential. Raises failed if one exists,
+  # invalidArgument for an empty or over-long user name or password.
+
+  login @1 (user :Text, password :Data) -> (profile :Text, bundle :List(BundleCap));
+  # The operator bundle for the right user and password. Any mismatch
+  # raises failed with one generic message after a delay, and grants nothing.
+
+  guest @2 () -> (profile :Text, bundle :List(BundleCap));
+  anonymous @3 () -> (profile :Text, bundle :List(BundleCap));
+}
+
+interface AuditLog @0xcab0500000010011 {
+  record @0 (event :Text, user :Text, ok :Bool) -> ();
+  # One line on the audit log. Callers never pass secrets; the log does not
+  # accept free-form data beyond these fields.
+}
+
+# ---------------------------------------------------------------------------
 # Capability grants (boot manifest and ProcessSpawner.spawn)
 
 enum KernelCap @0xcab0500000030002 {
@@ -262,6 +394,11 @@ enum KernelCap @0xcab0500000030002 {
   frameAllocator @3;  # FrameAllocator
   processSpawner @4;  # ProcessSpawner
   bootPackage @5;     # BootPackage
+  session @6;         # SessionContext: a view of the receiving process's own session
+  sessionBroker @7;   # SessionBroker
+  terminal @8;        # TerminalSession on COM2
+  systemInfo @9;      # SystemInfo
+  entropy @10;        # EntropySource
 }
 
 struct CapGrant @0xcab0500000020002 {

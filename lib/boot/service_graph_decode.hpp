@@ -51,6 +51,11 @@ inline KernelKind kernel_kind(schema::KernelCap k) {
     case K::FrameAllocator: return {"frameAllocator", schema::FrameAllocator::kInterfaceId};
     case K::ProcessSpawner: return {"processSpawner", schema::ProcessSpawner::kInterfaceId};
     case K::BootPackage: return {"bootPackage", schema::BootPackage::kInterfaceId};
+    case K::Session: return {"session", schema::SessionContext::kInterfaceId};
+    case K::SessionBroker: return {"sessionBroker", schema::SessionBroker::kInterfaceId};
+    case K::Terminal: return {"terminal", schema::TerminalSession::kInterfaceId};
+    case K::SystemInfo: return {"systemInfo", schema::SystemInfo::kInterfaceId};
+    case K::Entropy: return {"entropy", schema::EntropySource::kInterfaceId};
     }
     return {};
 }
