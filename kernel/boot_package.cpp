@@ -5,6 +5,7 @@
 #include "kernel/cap/boot_package_cap.hpp"
 #include "kernel/cap/console.hpp"
 #include "kernel/cap/memory.hpp"
+#include "kernel/cap/session.hpp"
 #include "kernel/cap/spawner.hpp"
 #include "kernel/ipc/endpoint.hpp"
 #include "kernel/cap/timer.hpp"
@@ -94,6 +95,11 @@ KernelCapSource kernel_cap_source(schema::KernelCap kind) {
         k.own_virtual_memory = true;  // minted by process_create for the new process
         k.interface_id = schema::VirtualMemory::kInterfaceId;
         return k;
+    case schema::KernelCap::Session:
+        k.own_session = true;  // minted by process_create for the new process
+        k.interface_id = schema::SessionContext::kInterfaceId;
+        return k;
+    case schema::KernelCap::SessionBroker: k.object = &session_broker(); break;
     default: return k;
     }
     k.interface_id = k.object->interface_id();
@@ -190,6 +196,7 @@ Result<size_t> kernel_grants(StringView service, gen::StructList<schema::CapGran
         CapObject* obj = k.object;
         uint64_t interface_id = k.interface_id;
         bool own_vm = k.own_virtual_memory;
+        bool own_session = k.own_session;
         if (interface_id == 0) {
             log::error("service '{}': grant '{}': kernel capability {} is not available yet", service, name,
                        static_cast<uint16_t>(source.kernel()));
@@ -201,7 +208,7 @@ Result<size_t> kernel_grants(StringView service, gen::StructList<schema::CapGran
             return Error::InvalidArgument;
         }
         if (n == max) return Error::LimitExceeded;
-        out[n++] = InitialCap{name, obj, own_vm};
+        out[n++] = InitialCap{name, obj, own_vm, own_session};
     }
     return n;
 }

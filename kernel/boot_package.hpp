@@ -38,6 +38,7 @@ struct KernelCapSource {
     CapObject* object = nullptr;
     uint64_t interface_id = 0;
     bool own_virtual_memory = false;
+    bool own_session = false;  // a SessionContext view of the new process's session
 };
 KernelCapSource kernel_cap_source(schema::KernelCap kind);
 

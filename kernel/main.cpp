@@ -13,6 +13,7 @@
 #include "kernel/boot_package.hpp"
 #include "kernel/log.hpp"
 #include "kernel/cap/memory.hpp"
+#include "kernel/cap/session.hpp"
 #include "kernel/cap/spawner.hpp"
 #include "kernel/init_boot.hpp"
 #include "kernel/ipc/endpoint.hpp"
@@ -109,9 +110,9 @@ void run_services(bool concurrent) {
     boot_package_release_exports();
     sched_run(log_exit);
     log::info("services done: frames free {} heap bytes {} allocations {} memory objects {} endpoints {} "
-              "process handles {}",
+              "process handles {} sessions {}",
               frames().free_frames(), kheap().live_bytes(), kheap().live_allocations(), memory_objects_live(),
-              endpoints_live(), process_handles_live());
+              endpoints_live(), process_handles_live(), sessions_live());
     log::info("scheduler: {} ticks, {} switches, {} handoffs, {} idle halts", sched_ticks(), sched_switches(),
               sched_handoffs(), sched_idle_halts());
 }

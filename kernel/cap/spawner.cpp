@@ -4,6 +4,7 @@
 
 #include "abi/capset.hpp"
 #include "kernel/boot_package.hpp"
+#include "kernel/cap/session.hpp"
 #include "kernel/ipc/endpoint.hpp"
 #include "kernel/log.hpp"
 #include "kernel/mm/account.hpp"
@@ -41,6 +42,11 @@ public:
     // A process is being destroyed: if it waits here, forget it.
     void process_gone(Process& p) {
         if (waiter_ == &p) waiter_ = nullptr;
+    }
+
+    // The child while it runs (null once it has exited).
+    Process* live_child() const {
+        return child_ && child_->state != Process::State::Exited ? child_ : nullptr;
     }
 
     static ProcessHandleCap* list() { return g_list; }
@@ -167,6 +173,7 @@ private:
             auto source = grant.source();
             CapObject* obj = nullptr;
             bool own_vm = false;
+            bool own_session = false;
             if (source.is_kernel()) {
                 // The manifest's kinds, except BootPackage (init's alone).
                 if (source.kernel() == schema::KernelCap::BootPackage) return Error::InvalidArgument;
@@ -174,6 +181,7 @@ private:
                 if (k.interface_id == 0 || k.interface_id != iid) return Error::InvalidArgument;
                 obj = k.object;
                 own_vm = k.own_virtual_memory;
+                own_session = k.own_session;
                 if (obj) {
                     obj->retain();
                     pending.temps[pending.ntemps++] = obj;
@@ -195,7 +203,7 @@ private:
             } else {
                 return Error::InvalidArgument;  // none, or a manifest-only `service` source
             }
-            caps[g] = InitialCap{gname, obj, own_vm};
+            caps[g] = InitialCap{gname, obj, own_vm, own_session};
         }
 
         // The caller must be able to take the handle and every facet, so that
@@ -208,9 +216,17 @@ private:
         auto profile = TRY(params.profile());
         mm::Limits requested{profile.cap_slots(), profile.frames(), profile.mapped_pages()};
         mm::Limits limits = mm::resolve_limits(requested, kDefaultLimits, caller.account->ledger().limits());
+        // The child's session: the caller's, or one a SessionBroker created.
+        Session* session = caller.session;
+        if (params.has_session()) {
+            uint32_t si = TRY(params.session());
+            if (si >= ctx().in_count) return Error::InvalidArgument;
+            session = session_selectable(*ctx().in_caps[si]);
+            if (!session) return Error::InvalidArgument;
+        }
         elf::Rejection why;
         auto child = process_create(name, elf.data(), elf.size(), &why,
-                                    std::span<const InitialCap>(caps, grants.size()), limits);
+                                    std::span<const InitialCap>(caps, grants.size()), limits, session);
         if (!child.ok()) {
             if (!why.empty()) log::info("spawn '{}': binary '{}' refused: {}", name, binary, why.c_str());
             Error e = child.error();
@@ -262,6 +278,10 @@ void process_handles_process_gone(Process& p) {
         p.handle = nullptr;
     }
     for (ProcessHandleCap* h = ProcessHandleCap::list(); h; h = h->next()) h->process_gone(p);
+}
+
+Process* process_handle_child(CapObject& handle) {
+    return static_cast<ProcessHandleCap&>(handle).live_child();
 }
 
 uint64_t process_handles_live() { return ProcessHandleCap::live(); }

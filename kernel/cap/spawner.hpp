@@ -28,6 +28,10 @@ CapObject& process_spawner();
 // wait()); any wait() p itself was blocked in is forgotten.
 void process_handles_process_gone(Process& p);
 
+// The live process behind a ProcessHandle capability, or null when it has
+// exited (`handle` must serve ProcessHandle).
+Process* process_handle_child(CapObject& handle);
+
 // ProcessHandle objects alive (tests compare before and after).
 uint64_t process_handles_live();
 

@@ -11,6 +11,7 @@ extern "C" char trap_return[];
 #include "kernel/arch/x86_64/gdt.hpp"
 #include "kernel/arch/x86_64/trap.hpp"
 #include "kernel/cap/memory.hpp"
+#include "kernel/cap/session.hpp"
 #include "kernel/cap/spawner.hpp"
 #include "kernel/ipc/endpoint.hpp"
 #include "kernel/log.hpp"
@@ -63,6 +64,7 @@ void destroy(Process* p) {
         p->account->release();
     }
     if (p->kstack_top) free_kernel_stack(p->kstack_top);
+    if (p->session) session_release(*p->session);
     delete p;
 }
 
@@ -120,6 +122,9 @@ Result<void> setup_capset(Process& p, std::span<const InitialCap> caps) {
             object->retain();
         } else if (c.own_virtual_memory) {
             object = TRY(virtual_memory_create(p));
+        } else if (c.own_session && p.session) {
+            object = session_view_create(*p.session);
+            if (!object) return Error::OutOfMemory;
         } else {
             return Error::InvalidArgument;
         }
@@ -193,6 +198,13 @@ Result<void> load_image(Process& p, const elf::ElfImage& image) {
 
 void process_destroy(Process* p) { destroy(p); }
 
+Result<void> process_attach_session(Process& p, Session& s) {
+    if (p.session) return Error::AlreadyAttached;
+    session_retain(s);
+    p.session = &s;
+    return {};
+}
+
 Result<void> process_charge_own(Process& p, uint64_t pages) {
     mm::Ledger& l = p.account->ledger();
     TRY(l.charge(mm::Charge::Frames, pages));
@@ -226,7 +238,7 @@ Result<void> process_release_cap(Process& p, abi::CapId id) {
 
 Result<Process*> process_create(StringView name, const uint8_t* elf_bytes, size_t elf_size,
                                 elf::Rejection* why, std::span<const InitialCap> caps,
-                                const mm::Limits& requested) {
+                                const mm::Limits& requested, Session* session) {
     auto image = TRY(elf::ElfImage::parse(std::span<const uint8_t>(elf_bytes, elf_size),
                                          {abi::kUserImageMin, abi::kUserImageLimit}, why));
     auto* p = new (std::nothrow) Process{};
@@ -242,6 +254,10 @@ Result<Process*> process_create(StringView name, const uint8_t* elf_bytes, size_
     for (size_t i = 0; i < n; ++i) p->name[i] = name[i];
     p->name[n] = '\0';
     p->entry = image.entry();
+    if (auto r = process_attach_session(*p, session ? *session : session_boot()); !r.ok()) {
+        destroy(p);
+        return r.error();
+    }
     mm::Limits limits = mm::resolve_limits(requested, kDefaultLimits, kMaxLimits);
     p->account = Account::create(limits);
     if (!p->account) {

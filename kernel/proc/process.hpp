@@ -24,6 +24,7 @@ class Account;
 class AddressSpace;
 class VirtualMemoryCap;
 class ProcessHandleCap;
+struct Session;
 
 inline constexpr size_t kProcessNameMax = 32;
 
@@ -54,6 +55,9 @@ struct InitialCap {
     // With a null object: a VirtualMemory capability for the new process's
     // own address space.
     bool own_virtual_memory = false;
+    // With a null object: a SessionContext view of the new process's own
+    // session (kernel/cap/session.hpp).
+    bool own_session = false;
 };
 
 // Exit codes the kernel reports for processes it ended.
@@ -83,6 +87,9 @@ struct Process {
     // The parent's ProcessHandle for this process, if one exists (weak, like
     // vm_cap): told the exit code when the process is destroyed.
     ProcessHandleCap* handle;
+    // The session this process runs in: set once by process_create, never
+    // replaced (process_attach_session refuses a second); one reference.
+    Session* session;
     // The ring, reached by the kernel through the direct map (its frames
     // are physically contiguous and mapped at abi::kRingAddress for the
     // process).
@@ -103,9 +110,14 @@ struct Process {
 // Validates and loads a static ELF into a fresh address space with a stack
 // (guard page below), TLS and the ring window. Nothing is left allocated
 // on failure; `why` explains an ELF refusal for the log.
+// The process runs in `session` (null: the boot session).
 Result<Process*> process_create(StringView name, const uint8_t* elf, size_t elf_size,
                                 elf::Rejection* why, std::span<const InitialCap> caps = {},
-                                const mm::Limits& limits = kDefaultLimits);
+                                const mm::Limits& limits = kDefaultLimits, Session* session = nullptr);
+
+// Gives p its session (taking a reference). A process has exactly one:
+// AlreadyAttached if p has one, and nothing changes.
+Result<void> process_attach_session(Process& p, Session& s);
 
 // Inserts a capability into p's table, charging a slot to its ledger (the
 // table takes over the caller's reference). LimitExceeded when the ledger

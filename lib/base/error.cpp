@@ -60,6 +60,7 @@ const char* error_name(Error e) {
     case Error::RingNoSuchCall: return "ring: no such call";
     case Error::CapException: return "the capability raised an exception";
     case Error::Disconnected: return "disconnected";
+    case Error::AlreadyAttached: return "process already has a session";
     }
     return "unknown error";
 }

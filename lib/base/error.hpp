@@ -77,6 +77,8 @@ enum class Error : unsigned short {
     // Capability calls (schema/rpc.hpp)
     CapException,
     Disconnected,
+    // Sessions
+    AlreadyAttached,
 };
 
 // A short, stable, human-readable name. Never contains addresses or secrets.

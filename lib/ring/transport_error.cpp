@@ -44,6 +44,7 @@ abi::TransportError transport_error(Error e) {
     case Error::Overflow:
     case Error::NotFound:
     case Error::AlreadyExists:
+    case Error::AlreadyAttached:
     case Error::Unsupported:
     case Error::BadMagic:
     case Error::Truncated:
