@@ -9,6 +9,7 @@ make cmake ninja-build pkg-config g++ clang lld libclang-rt-14-dev python3 git
 qemu-system-x86 grub-pc-bin grub-efi-amd64-bin grub-common xorriso mtools ovmf
 capnproto libcapnp-dev libgtest-dev librapidcheck-dev libbenchmark-dev
 cpio gnuplot-nox
+dpkg-dev debian-archive-keyring xz-utils
 "
 
 missing=""
