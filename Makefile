@@ -14,7 +14,7 @@ QEMU_OK := status=$$?; [ $$status -eq 0 ] || [ $$status -eq 33 ] || { echo "qemu
 .PHONY: all deps configure build check check-host check-qemu run run-uefi \
         run-pvh fuzz fuzz-smoke bench-capnp check-model clean help \
         measure-linux run-measure measure-report run-revocable-read run-spawn \
-        run-memoryobject-shared
+        run-memoryobject-shared run-session-context
 
 help: ## List the targets
 	@grep -hE '^[a-zA-Z0-9_-]+:.*## ' $(MAKEFILE_LIST) | \
@@ -60,6 +60,12 @@ run-memoryobject-shared: $(BUILD)/build.ninja ## Shared memory: one MemoryObject
 	$(CMAKE) --build $(BUILD) -j $(JOBS) --target kernel bootpkg_memshare
 	$(QEMU) -M q35 $(QEMU_FLAGS) -kernel $(BUILD)/kernel/capos.elf \
 	    -initrd $(BUILD)/bootpkg/memshare.bin -append "services=concurrent shutdown"; $(QEMU_OK)
+
+run-session-context: $(BUILD)/build.ninja ## Sessions: inherited by children, a broker-chosen one for a child, a second attach refused
+	@./tools/install-deps.sh
+	$(CMAKE) --build $(BUILD) -j $(JOBS) --target kernel bootpkg_session_context
+	$(QEMU) -M q35 $(QEMU_FLAGS) -kernel $(BUILD)/kernel/capos.elf \
+	    -initrd $(BUILD)/bootpkg/session_context.bin -append "boot=init shutdown"; $(QEMU_OK)
 
 check: all ## Run every test: host, model, fuzz smoke and QEMU scenarios
 	ctest --test-dir $(BUILD) --output-on-failure -j $(JOBS)

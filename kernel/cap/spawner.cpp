@@ -142,6 +142,18 @@ struct Pending {
     }
 };
 
+// Kernel capabilities spawn mints for a child. BootPackage, SessionBroker
+// and TerminalSession are not: a child gets them only as a copy of one its
+// parent holds (init passes its own for the manifest's grants).
+bool spawner_mints(schema::KernelCap kind) {
+    switch (kind) {
+    case schema::KernelCap::BootPackage:
+    case schema::KernelCap::SessionBroker:
+    case schema::KernelCap::Terminal: return false;
+    default: return true;
+    }
+}
+
 class ProcessSpawnerCap final : public ServedCap<schema::ProcessSpawner> {
 public:
     bool accepts_transfers() const override { return true; }
@@ -175,8 +187,10 @@ private:
             bool own_vm = false;
             bool own_session = false;
             if (source.is_kernel()) {
-                // The manifest's kinds, except BootPackage (init's alone).
-                if (source.kernel() == schema::KernelCap::BootPackage) return Error::InvalidArgument;
+                // The manifest's kinds, except those that carry authority
+                // beyond the spawner's: the caller passes its own copy of
+                // those (a `capability` source).
+                if (!spawner_mints(source.kernel())) return Error::InvalidArgument;
                 KernelCapSource k = kernel_cap_source(source.kernel());
                 if (k.interface_id == 0 || k.interface_id != iid) return Error::InvalidArgument;
                 obj = k.object;

@@ -12,7 +12,9 @@
 //
 // With a ProcessSpawner ("spawner") it then starts the services in that
 // order, each with exactly its grants: kernel capabilities and fresh
-// endpoints as the manifest says, and every import (`service` source) as
+// endpoints as the manifest says (for the kinds the spawner does not mint,
+// BootPackage, SessionBroker and TerminalSession, a copy of init's own),
+// and every import (`service` source) as
 // the client facet the exporter's spawn returned, passed by Copy. A service
 // that fails to start is reported by name and reason, and services that
 // import from it are not started; the rest are. init then waits on every
@@ -128,6 +130,22 @@ Started g_started[kMaxServices];
 capos::capnp::Word g_spawn_params[2048];
 alignas(8) uint8_t g_spawn_results[1024];
 
+// Kernel kinds ProcessSpawner.spawn does not mint (kernel/cap/spawner.cpp):
+// authority a parent hands down from what it holds.
+bool spawner_mints(schema::KernelCap k) {
+    return k != schema::KernelCap::BootPackage && k != schema::KernelCap::SessionBroker &&
+           k != schema::KernelCap::Terminal;
+}
+
+// init's own capability of interface `iid` (the first CapSet entry with
+// it), or kCapIdNone.
+capos::abi::CapId held_cap(uint64_t iid) {
+    const rt::CapSet& caps = rt::capset();
+    for (uint32_t i = 0; i < caps.count(); ++i)
+        if (caps.entry(i).interface_id == iid) return caps.entry(i).cap_id;
+    return capos::abi::kCapIdNone;
+}
+
 // Starts service `s` of the manifest through the spawner. On failure,
 // describes why in `why`.
 bool spawn_service(capos::abi::CapId spawner, schema::SystemManifest::Reader manifest, const boot::ManifestInfo& m,
@@ -154,7 +172,17 @@ bool spawn_service(capos::abi::CapId spawner, schema::SystemManifest::Reader man
         if (!name || !out.set_name(name.value())) return false;
         out.set_interface_id(in.interface_id());
         auto src = in.source();
-        if (src.is_kernel()) {
+        if (src.is_kernel() && !spawner_mints(src.kernel())) {
+            // The spawner does not mint this kind: pass init's own.
+            capos::abi::CapId own = held_cap(in.interface_id());
+            if (own == capos::abi::kCapIdNone || nx == capos::abi::kMaxTransfers) {
+                capos::format(why, "grant '{}' needs a capability init does not hold", name.value());
+                return false;
+            }
+            xfers[nx].cap_id = own;
+            xfers[nx].mode = static_cast<uint8_t>(capos::abi::TransferMode::Copy);
+            if (!out.source().set_capability(nx++)) return false;
+        } else if (src.is_kernel()) {
             out.source().set_kernel(src.kernel());
         } else if (src.is_endpoint()) {
             out.source().set_endpoint();
