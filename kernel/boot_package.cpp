@@ -4,6 +4,7 @@
 
 #include "kernel/cap/boot_package_cap.hpp"
 #include "kernel/cap/console.hpp"
+#include "kernel/cap/entropy.hpp"
 #include "kernel/cap/memory.hpp"
 #include "kernel/cap/session.hpp"
 #include "kernel/cap/spawner.hpp"
@@ -100,6 +101,7 @@ KernelCapSource kernel_cap_source(schema::KernelCap kind) {
         k.interface_id = schema::SessionContext::kInterfaceId;
         return k;
     case schema::KernelCap::SessionBroker: k.object = &session_broker(); break;
+    case schema::KernelCap::Entropy: k.object = &EntropyCap::instance(); break;
     default: return k;
     }
     k.interface_id = k.object->interface_id();
