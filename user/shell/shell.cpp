@@ -19,6 +19,7 @@
 #include <span>
 
 #include "abi/ring.hpp"
+#include "abi/syscall.hpp"
 #include "lib/base/format.hpp"
 #include "lib/capnp/capnp.hpp"
 #include "lib/shell/command.hpp"
@@ -28,6 +29,7 @@
 #include "user/rt/cap_handle.hpp"
 #include "user/rt/ring_client.hpp"
 #include "user/rt/rt.hpp"
+#include "user/rt/server.hpp"
 #include "user/rt/transport.hpp"
 
 namespace {
@@ -168,7 +170,7 @@ struct Line {
     bool ok = false;  // the call itself worked
 };
 
-Line read_line(bool hidden, bool with_history, uint32_t max = kLineMax) {
+Line term_read_line(bool hidden, bool with_history, uint32_t max = kLineMax) {
     Line l;
     S::TerminalSession::Client term(*g_tr, g_terminal);
     rpc::CallBuffers b(g_params, g_results);
@@ -441,13 +443,84 @@ abi::CapId start(const sh::Command& cmd) {
     return handle;
 }
 
-// wait() on a handle: the exit code, or INT64_MIN if the call failed.
+// StdIO served to programs over the shell's own "stdio" endpoint (a raw
+// Endpoint in its CapSet), while the shell waits for a program: write goes
+// to the terminal as it is, readLine reads one edited line from it.
+class StdioServer final : public S::StdIO::Server {
+protected:
+    Result<void> write(S::StdIO::WriteParams::Reader p, S::StdIO::WriteResults::Builder) override {
+        auto data = TRY(p.data());
+        if (!write_bytes(data.data(), data.size())) return Error::Unsupported;
+        return {};
+    }
+    Result<void> read_line(S::StdIO::ReadLineParams::Reader p, S::StdIO::ReadLineResults::Builder r) override {
+        uint32_t max = p.max_bytes();
+        if (max == 0 || max > 4096) return Error::InvalidArgument;
+        if (max > kLineMax) max = kLineMax;
+        Line l = term_read_line(false, false, max);
+        if (!l.ok) return Error::Unsupported;
+        TRY(r.set_line(std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(l.text), l.len)));
+        r.set_status(l.status);
+        return {};
+    }
+};
+
+abi::CapId g_stdio = abi::kCapIdNone;  // the raw endpoint, if held
+StdioServer g_stdio_server;
+uint8_t g_recv_buf[8192];
+alignas(8) capnp::Word g_scratch[1024];
+uint64_t g_recv_ud = 0;  // the RECV posted on g_stdio, 0 if none
+alignas(8) uint8_t g_wait_results[256];
+
+// Serves one completed RECV and posts the next.
+void serve_stdio(rt::RingClient& ring, const abi::Cqe& got) {
+    g_recv_ud = 0;
+    if (got.result >= 0) {
+        auto call = rt::parse_recv(g_recv_buf, got.result);
+        if (call) {
+            auto answer = rt::dispatch_call(g_stdio_server, call.value(), g_scratch);
+            if (answer) (void)ring.submit_and_wait(rt::return_sqe(g_stdio, answer.value(), ring.next_user_data()));
+        }
+    }
+}
+
+void post_recv(rt::RingClient& ring) {
+    if (g_stdio == abi::kCapIdNone || g_recv_ud != 0) return;
+    uint64_t ud = ring.next_user_data();
+    if (ring.submit(rt::recv_sqe(g_stdio, g_recv_buf, ud))) g_recv_ud = ud;
+}
+
+// wait() on a handle, serving StdIO meanwhile: the exit code, or INT64_MIN
+// if the call failed.
 int64_t wait_exit(abi::CapId handle) {
-    S::ProcessHandle::Client h(*g_tr, handle);
-    rpc::CallBuffers b(g_params, g_results);
-    auto r = h.wait(b, [](S::ProcessHandle::WaitParams::Builder) {});
+    auto r = rt::ring();
     if (!r) return INT64_MIN;
-    return r.value().exit_code();
+    rt::RingClient& ring = *r.value();
+    abi::Sqe s{};
+    s.opcode = static_cast<uint8_t>(abi::Opcode::Call);
+    s.cap_id = handle;
+    s.method = S::ProcessHandle::kMethodWait;
+    s.result_addr = reinterpret_cast<uintptr_t>(g_wait_results);
+    s.result_len = sizeof g_wait_results;
+    s.user_data = ring.next_user_data();
+    if (!ring.submit(s)) return INT64_MIN;
+    post_recv(ring);
+    abi::Cqe c{};
+    for (;;) {
+        if (ring.take(s.user_data, &c)) break;
+        abi::Cqe got{};
+        if (g_recv_ud != 0 && ring.take(g_recv_ud, &got)) {
+            serve_stdio(ring, got);
+            post_recv(ring);
+            continue;
+        }
+        (void)ring.enter(1, abi::kTimeoutForever);
+    }
+    if (c.result < 0) return INT64_MIN;
+    capnp::MessageReader in(std::span<const uint8_t>(g_wait_results, static_cast<size_t>(c.result)));
+    auto root = in.root();
+    if (!root) return INT64_MIN;
+    return S::ProcessHandle::WaitResults::Reader(root.value()).exit_code();
 }
 
 void report_exit(StringView binary, int64_t code) {
@@ -568,7 +641,7 @@ bool do_login(StringView user, StringView password) {
 // Reads a prompt's answer; false (after a message) unless a line came.
 bool ask(StringView prompt, bool hidden, Line& l, uint32_t max) {
     out(prompt);
-    l = read_line(hidden, false, max);
+    l = term_read_line(hidden, false, max);
     if (hidden) out("\r\n");
     if (!l.ok) return false;
     if (l.status != S::LineStatus::Line || l.len == 0) {
@@ -705,6 +778,7 @@ int capos_main(const rt::StartInfo&) {
     g_info = lookup("info", S::SystemInfo::kInterfaceId);
     g_broker = lookup("broker", S::AuthorityBroker::kInterfaceId);
     g_audit = lookup("audit", S::AuditLog::kInterfaceId);
+    g_stdio = lookup("stdio", S::Endpoint::kInterfaceId);
     const rt::CapSet& caps = rt::capset();
     for (uint32_t i = 0; i < caps.count(); ++i) {
         const abi::CapSetEntry& e = caps.entry(i);
@@ -717,7 +791,7 @@ int capos_main(const rt::StartInfo&) {
         char prompt[64];
         size_t pn = capos::format_to(prompt, sizeof prompt, "{}@capos> ", StringView(g_profile));
         (void)write_bytes(prompt, pn);
-        Line l = read_line(false, true);
+        Line l = term_read_line(false, true);
         if (!l.ok) return 2;
         if (l.status == S::LineStatus::EndOfInput) {
             outln("exit");
