@@ -323,17 +323,17 @@ void copy_text(StringView from, char* to, size_t cap) {
 
 void cmd_help() {
     outln("commands:");
-    outln("  help                      this list");
-    outln("  caps                      the capabilities the shell holds (name, interface)");
-    outln("  run \"bin\" [with { ... }]  start a program and wait for it");
-    outln("  spawn \"bin\" [with { ... }] start a program in the background; prints its job");
-    outln("  wait <job>                wait for a spawned job and print its exit code");
-    outln("  jobs                      the spawned jobs not yet waited for");
-    outln("  setup                     create the operator credential, then log in");
-    outln("  login                     log in as the operator (username>, password>)");
-    outln("  guest                     switch to the guest bundle");
-    outln("  logout                    back to the anonymous bundle");
-    outln("  exit                      leave the shell (also Ctrl-D at an empty line)");
+    outln("  help                        this list");
+    outln("  caps                        the capabilities the shell holds (name, interface)");
+    outln("  run \"bin\" [with { ... }]    start a program and wait for it");
+    outln("  spawn \"bin\" [with { ... }]  start a program in the background; prints its job");
+    outln("  wait <job>                  wait for a spawned job and print its exit code");
+    outln("  jobs                        the spawned jobs not yet waited for");
+    outln("  setup                       create the operator credential, then log in");
+    outln("  login                       log in as the operator (username>, password>)");
+    outln("  guest                       switch to the guest bundle");
+    outln("  logout                      back to the anonymous bundle");
+    outln("  exit                        leave the shell (also Ctrl-D at an empty line)");
     outln("grants: { name: @cap, name: client @endpoint }, e.g.");
     outln("  run \"hello\" with { console: @console }");
 }
