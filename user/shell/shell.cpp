@@ -5,7 +5,9 @@
 //
 // CapSet (by name; everything but "terminal" is optional):
 //   terminal  TerminalSession  input and output (required)
-//   spawner   ProcessSpawner   run, spawn (without it they are refused)
+//   spawner   ProcessSpawner   run, spawn (else a ProcessSpawner from the
+//                              login bundle, e.g. "launcher"; with neither
+//                              they are refused)
 //   info      SystemInfo       the message of the day at start
 //   broker    AuthorityBroker  setup, login, guest, logout and the bundles
 //   audit     AuditLog         logout is recorded here
@@ -362,13 +364,18 @@ abi::CapId start(const sh::Command& cmd) {
         out("\r\n");
         return abi::kCapIdNone;
     }
-    if (g_spawner == abi::kCapIdNone) {
-        outln("error: this shell holds no ProcessSpawner: it cannot start programs");
+    // The CapSet's "spawner", else the first ProcessSpawner held (a
+    // bundle's "launcher").
+    abi::CapId spawner = g_spawner;
+    for (size_t i = 0; i < g_held_count && spawner == abi::kCapIdNone; ++i)
+        if (g_held[i].iid == S::ProcessSpawner::kInterfaceId) spawner = g_held[i].id;
+    if (spawner == abi::kCapIdNone) {
+        outln("error: this session holds no ProcessSpawner: it cannot start programs");
         return abi::kCapIdNone;
     }
     // Client facets minted for `client @x` grants, released after the call.
     abi::CapId minted[sh::kMaxGrants];
-    abi::TransferDescriptor xfers[sh::kMaxGrants]{};
+    abi::TransferDescriptor xfers[abi::kMaxTransfers]{};
     uint32_t nminted = 0;
     auto release_minted = [&] {
         for (uint32_t i = 0; i < nminted; ++i) release(minted[i]);
@@ -387,6 +394,22 @@ abi::CapId start(const sh::Command& cmd) {
         xfers[i].cap_id = id;
         xfers[i].mode = static_cast<uint8_t>(abi::TransferMode::Copy);
     }
+    // The login bundle's session (a SessionContext the broker created):
+    // programs run in it. Without one they run in the shell's own session.
+    abi::CapId session = abi::kCapIdNone;
+    for (size_t i = 0; i < g_held_count; ++i)
+        if (g_held[i].bundle && g_held[i].iid == S::SessionContext::kInterfaceId) session = g_held[i].id;
+    uint32_t nxfers = cmd.grant_count;
+    if (session != abi::kCapIdNone) {
+        if (nxfers == abi::kMaxTransfers) {
+            release_minted();
+            say("error: at most {} grants in a logged-in session", abi::kMaxTransfers - 1);
+            return abi::kCapIdNone;
+        }
+        xfers[nxfers].cap_id = session;
+        xfers[nxfers].mode = static_cast<uint8_t>(abi::TransferMode::Copy);
+        ++nxfers;
+    }
     capnp::MessageBuilder m(g_params);
     bool built = [&] {
         auto root = m.init_root(S::ProcessSpawner::SpawnParams::kDataWords,
@@ -402,6 +425,7 @@ abi::CapId start(const sh::Command& cmd) {
             g.set_interface_id(grants[i].interface_id);
             if (!g.source().set_capability(i)) return false;
         }
+        if (session != abi::kCapIdNone && !sp.set_session(cmd.grant_count)) return false;
         return true;
     }();
     if (!built) {
@@ -409,8 +433,8 @@ abi::CapId start(const sh::Command& cmd) {
         outln("error: the command does not fit the shell's call buffer");
         return abi::kCapIdNone;
     }
-    abi::Cqe c = call_raw(g_spawner, S::ProcessSpawner::kMethodSpawn, m.bytes(),
-                          std::span<const abi::TransferDescriptor>(xfers, cmd.grant_count));
+    abi::Cqe c = call_raw(spawner, S::ProcessSpawner::kMethodSpawn, m.bytes(),
+                          std::span<const abi::TransferDescriptor>(xfers, nxfers));
     release_minted();
     if (c.result < 0) {
         if (c.result == abi::to_result(abi::TransportError::ApplicationException)) {
@@ -642,7 +666,6 @@ bool do_login(StringView user, StringView password) {
 bool ask(StringView prompt, bool hidden, Line& l, uint32_t max) {
     out(prompt);
     l = term_read_line(hidden, false, max);
-    if (hidden) out("\r\n");
     if (!l.ok) return false;
     if (l.status != S::LineStatus::Line || l.len == 0) {
         outln(l.status == S::LineStatus::TooLong ? "error: too long; cancelled" : "cancelled");
@@ -740,7 +763,7 @@ void cmd_logout() {
         rpc::CallBuffers b(g_params, g_results);
         (void)log.record(b, [&](S::AuditLog::RecordParams::Builder p) -> Result<void> {
             TRY(p.set_event("logout"));
-            TRY(p.set_user(StringView(was)));
+            TRY(p.set_user(was[0] ? StringView(was) : StringView("?")));
             p.set_ok(true);
             return {};
         });
