@@ -14,7 +14,7 @@ QEMU_OK := status=$$?; [ $$status -eq 0 ] || [ $$status -eq 33 ] || { echo "qemu
 .PHONY: all deps configure build check check-host check-qemu run run-uefi \
         run-pvh fuzz fuzz-smoke bench-capnp check-model clean help \
         measure-linux run-measure measure-report run-revocable-read run-spawn \
-        run-memoryobject-shared run-session-context
+        run-memoryobject-shared run-ipc-zerocopy run-session-context
 
 help: ## List the targets
 	@grep -hE '^[a-zA-Z0-9_-]+:.*## ' $(MAKEFILE_LIST) | \
@@ -60,6 +60,12 @@ run-memoryobject-shared: $(BUILD)/build.ninja ## Shared memory: one MemoryObject
 	$(CMAKE) --build $(BUILD) -j $(JOBS) --target kernel bootpkg_memshare
 	$(QEMU) -M q35 $(QEMU_FLAGS) -kernel $(BUILD)/kernel/capos.elf \
 	    -initrd $(BUILD)/bootpkg/memshare.bin -append "services=concurrent shutdown"; $(QEMU_OK)
+
+run-ipc-zerocopy: $(BUILD)/build.ninja ## Zero-copy IPC: init starts a producer and a consumer; 1,200 records through one shared MemoryObject, CALLs carry only metadata
+	@./tools/install-deps.sh
+	$(CMAKE) --build $(BUILD) -j $(JOBS) --target kernel bootpkg_ipc_zerocopy
+	$(QEMU) -M q35 $(QEMU_FLAGS) -kernel $(BUILD)/kernel/capos.elf \
+	    -initrd $(BUILD)/bootpkg/ipc_zerocopy.bin -append "boot=init shutdown"; $(QEMU_OK)
 
 run-session-context: $(BUILD)/build.ninja ## Sessions: inherited by children, a broker-chosen one for a child, a second attach refused
 	@./tools/install-deps.sh
