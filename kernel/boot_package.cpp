@@ -8,6 +8,8 @@
 #include "kernel/cap/memory.hpp"
 #include "kernel/cap/session.hpp"
 #include "kernel/cap/spawner.hpp"
+#include "kernel/cap/system_info.hpp"
+#include "kernel/cap/terminal.hpp"
 #include "kernel/ipc/endpoint.hpp"
 #include "kernel/cap/timer.hpp"
 #include "kernel/log.hpp"
@@ -102,6 +104,8 @@ KernelCapSource kernel_cap_source(schema::KernelCap kind) {
         return k;
     case schema::KernelCap::SessionBroker: k.object = &session_broker(); break;
     case schema::KernelCap::Entropy: k.object = &EntropyCap::instance(); break;
+    case schema::KernelCap::Terminal: k.object = &terminal_session(); break;
+    case schema::KernelCap::SystemInfo: k.object = &system_info(); break;
     default: return k;
     }
     k.interface_id = k.object->interface_id();

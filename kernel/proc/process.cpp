@@ -13,6 +13,7 @@ extern "C" char trap_return[];
 #include "kernel/cap/memory.hpp"
 #include "kernel/cap/session.hpp"
 #include "kernel/cap/spawner.hpp"
+#include "kernel/cap/terminal.hpp"
 #include "kernel/ipc/endpoint.hpp"
 #include "kernel/log.hpp"
 #include "kernel/mm/account.hpp"
@@ -46,6 +47,7 @@ void clean_fpu_state(uint8_t* out) {
 void destroy(Process* p) {
     endpoints_process_gone(*p);
     process_handles_process_gone(*p);
+    terminal_process_gone(*p);
     if (p->vm_cap) virtual_memory_detach(*p);
     if (p->cap_slots) {
         if (p->account) p->account->refund(mm::Charge::CapSlots, p->caps.size());

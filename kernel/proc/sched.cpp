@@ -28,6 +28,9 @@ constinit uint64_t g_idle_halts = 0;
 constinit uint64_t g_switches = 0;
 constinit uint64_t g_handoffs = 0;
 constinit uint64_t g_live = 0;
+using IrqHandler = void (*)();
+constinit IrqHandler g_irq_handlers[16] = {};
+constinit IrqHandler g_idle_work = nullptr;
 
 // From the current process to idle. Returns when idle resumes it.
 void to_idle() {
@@ -109,6 +112,7 @@ void sched_run(void (*on_exit)(Process*, int64_t)) {
             process_destroy(dead);
         }
         if (g_live == 0) break;
+        if (g_idle_work) g_idle_work();
         if (Process* next = g_run.pop()) {
             run(next);
             continue;
@@ -137,6 +141,12 @@ void sched_block_until(uint64_t tick, Process* next) {
     to_idle();
 }
 
+void sched_set_irq_handler(uint8_t irq, void (*fn)()) {
+    if (irq != 0 && irq < 16 && irq != 7 && irq != 15) g_irq_handlers[irq] = fn;
+}
+
+void sched_set_idle_work(void (*fn)()) { g_idle_work = fn; }
+
 void sched_wake(Process* p) {
     if (p->state != Process::State::Blocked) return;
     g_sleepers.remove(p);
@@ -159,15 +169,19 @@ void sched_wake(Process* p) {
 // processes between queues, then preempts ring 3.
 void irq_dispatch(arch::TrapFrame& f) {
     uint8_t irq = static_cast<uint8_t>(f.vector - 32);
-    // Only IRQ 0 is unmasked: 7 and 15 can only be spurious. A spurious
-    // IRQ 7 gets no EOI; a spurious IRQ 15 is acknowledged at the master only.
+    // Only IRQ 0 and lines with a handler (COM2's 3) are unmasked: 7 and
+    // 15 can only be spurious. A spurious IRQ 7 gets no EOI; a spurious
+    // IRQ 15 is acknowledged at the master only.
     if (irq == 7) return;
     if (irq == 15) {
         arch::pic_eoi(0);
         return;
     }
     arch::pic_eoi(irq);
-    if (irq != 0) return;
+    if (irq != 0) {
+        if (irq < 16 && g_irq_handlers[irq]) g_irq_handlers[irq]();
+        return;
+    }
     ++g_ticks;
     wake_sleepers();
     if ((f.cs & 3) == 3 && g_current) sched_yield();

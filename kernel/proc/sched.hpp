@@ -39,4 +39,15 @@ void sched_block_until(uint64_t tick, Process* next = nullptr);
 // Makes a blocked process runnable now (a completion arrived for it).
 void sched_wake(Process* p);
 
+// Device interrupts besides the tick (one handler per line, the line
+// unmasked by the caller): `fn` runs in interrupt context (no allocation,
+// no blocking, no user memory), after the EOI.
+void sched_set_irq_handler(uint8_t irq, void (*fn)());
+// Work the idle loop runs (kernel context, interrupts off) before it picks
+// the next process: what an interrupt handler left for later (the
+// terminal completes a waiting readLine here). It runs at least once per
+// tick while any process is preempted, and after every interrupt that
+// ends an idle halt.
+void sched_set_idle_work(void (*fn)());
+
 }  // namespace capos

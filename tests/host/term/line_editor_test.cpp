@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "lib/term/byte_queue.hpp"
 #include "lib/term/line_editor.hpp"
 
 using capos::term::LineEditor;
@@ -248,4 +249,20 @@ RC_GTEST_PROP(LineEditorProperty, AnyBytesStayWithinMaxAndPrintable,
     if (hidden) {
         for (char c : echo) RC_ASSERT(c == '\r' || c == '\n' || c == '^' || c == 'C');
     }
+}
+
+// The receive buffer: FIFO order, bytes past capacity dropped and counted.
+TEST(ByteQueue, DropsAndCountsWhatDoesNotFit) {
+    capos::term::ByteQueue<4> q;
+    for (uint8_t b = 1; b <= 6; ++b) q.push(b);
+    EXPECT_EQ(q.size(), 4u);
+    EXPECT_EQ(q.dropped(), 2u);
+    uint8_t b = 0;
+    ASSERT_TRUE(q.pop(&b));
+    EXPECT_EQ(b, 1);
+    EXPECT_TRUE(q.push(7));
+    std::vector<uint8_t> out;
+    while (q.pop(&b)) out.push_back(b);
+    EXPECT_EQ(out, (std::vector<uint8_t>{2, 3, 4, 7}));
+    EXPECT_FALSE(q.pop(&b));
 }
