@@ -7,6 +7,12 @@ OVMF    ?= /usr/share/ovmf/OVMF.fd
 CMDLINE ?= shutdown
 QEMU_FLAGS := -accel tcg -m 256M -no-reboot -display none -serial mon:stdio \
               -device isa-debug-exit,iobase=0xf4,iosize=0x04
+# `make run`: COM1 (the kernel's debug log) goes to a file, COM2 (the
+# terminal, docs/terminal.md) to this terminal.
+RUN_DEBUG_LOG := $(BUILD)/run/debug.log
+QEMU_RUN_FLAGS := -accel tcg -m 256M -no-reboot -display none \
+                  -serial file:$(RUN_DEBUG_LOG) -serial mon:stdio \
+                  -device isa-debug-exit,iobase=0xf4,iosize=0x04
 # QEMU exits with 33 when the kernel asks for success, 0 after Ctrl-A X.
 QEMU_OK := status=$$?; [ $$status -eq 0 ] || [ $$status -eq 33 ] || { echo "qemu: exit status $$status"; exit $$status; }
 
@@ -33,8 +39,12 @@ all: $(BUILD)/build.ninja ## Build everything: kernel, ISO, tools and tests
 	@./tools/install-deps.sh
 	$(CMAKE) --build $(BUILD) -j $(JOBS)
 
-run: all ## Boot the ISO (GRUB, BIOS) in QEMU; console on this terminal, quit with Ctrl-A X
-	$(QEMU) -M q35 $(QEMU_FLAGS) -cdrom $(BUILD)/capos.iso; $(QEMU_OK)
+run: all ## Boot the ISO (GRUB, BIOS): the capOS terminal (COM2) here, the debug log (COM1) in build/run/debug.log (`tail -f` it elsewhere); quit with Ctrl-A X
+	@mkdir -p $(dir $(RUN_DEBUG_LOG))
+	@echo "capOS terminal below; debug log: tail -f $(RUN_DEBUG_LOG); quit with Ctrl-A X"
+	$(QEMU) -M q35 $(QEMU_RUN_FLAGS) -cdrom $(BUILD)/capos.iso; status=$$?; \
+	    echo "debug log: $(RUN_DEBUG_LOG)"; [ $$status -eq 0 ] || [ $$status -eq 33 ] || \
+	    { echo "qemu: exit status $$status"; exit $$status; }
 
 run-uefi: all ## Boot the same ISO under UEFI firmware (OVMF); quit with Ctrl-A X
 	$(QEMU) -M q35 $(QEMU_FLAGS) -bios $(OVMF) -cdrom $(BUILD)/capos.iso; $(QEMU_OK)
