@@ -20,7 +20,7 @@ QEMU_OK := status=$$?; [ $$status -eq 0 ] || [ $$status -eq 33 ] || { echo "qemu
 .PHONY: all deps configure build check check-host check-qemu run run-uefi \
         run-pvh fuzz fuzz-smoke bench-capnp check-model clean help \
         measure-linux run-measure measure-report run-revocable-read run-spawn \
-        run-memoryobject-shared run-ipc-zerocopy run-session-context
+        run-memoryobject-shared run-ipc-zerocopy run-session-context run-shell run-login
 
 help: ## List the targets
 	@grep -hE '^[a-zA-Z0-9_-]+:.*## ' $(MAKEFILE_LIST) | \
@@ -82,6 +82,22 @@ run-session-context: $(BUILD)/build.ninja ## Sessions: inherited by children, a 
 	$(CMAKE) --build $(BUILD) -j $(JOBS) --target kernel bootpkg_session_context
 	$(QEMU) -M q35 $(QEMU_FLAGS) -kernel $(BUILD)/kernel/capos.elf \
 	    -initrd $(BUILD)/bootpkg/session_context.bin -append "boot=init shutdown"; $(QEMU_OK)
+
+run-shell: $(BUILD)/build.ninja ## The native shell (docs/shell.md) on this terminal (COM2), debug log in build/run/debug.log; `exit` ends it
+	@./tools/install-deps.sh
+	$(CMAKE) --build $(BUILD) -j $(JOBS) --target kernel bootpkg_shell
+	@mkdir -p $(dir $(RUN_DEBUG_LOG))
+	@echo "capOS shell below; debug log: tail -f $(RUN_DEBUG_LOG); quit with Ctrl-A X"
+	$(QEMU) -M q35 -cpu max $(QEMU_RUN_FLAGS) -kernel $(BUILD)/kernel/capos.elf \
+	    -initrd $(BUILD)/bootpkg/shell.bin -append "boot=services services=concurrent shutdown"; $(QEMU_OK)
+
+run-login: $(BUILD)/build.ninja ## The shell with the AuthorityBroker and AuditLog: setup, login, guest, logout; quit with Ctrl-A X
+	@./tools/install-deps.sh
+	$(CMAKE) --build $(BUILD) -j $(JOBS) --target kernel bootpkg_shell_login
+	@mkdir -p $(dir $(RUN_DEBUG_LOG))
+	@echo "capOS shell below; debug log: tail -f $(RUN_DEBUG_LOG); quit with Ctrl-A X"
+	$(QEMU) -M q35 -cpu max $(QEMU_RUN_FLAGS) -kernel $(BUILD)/kernel/capos.elf \
+	    -initrd $(BUILD)/bootpkg/shell_login.bin -append "boot=services services=concurrent"; $(QEMU_OK)
 
 check: all ## Run every test: host, model, fuzz smoke and QEMU scenarios
 	ctest --test-dir $(BUILD) --output-on-failure -j $(JOBS)
