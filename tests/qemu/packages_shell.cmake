@@ -7,3 +7,6 @@ if(TARGET user_auth AND TARGET user_audit)
         BINARIES shell=user_shell auth=user_auth audit=user_audit hello=user_hello
                  exit_code=user_exit_code greet=user_greet)
 endif()
+# The same shell spawned by init (boot=init).
+capos_boot_package(shell_init MANIFEST system/scenarios/shell_init.capnp
+    BINARIES init=user_init shell=user_shell hello=user_hello exit_code=user_exit_code greet=user_greet)
