@@ -629,11 +629,17 @@ void take_bundle(const Reader& r) {
         if (!used[i]) release(copy[i].cap_id);
 }
 
+// The broker's own message when it raised one with a message (a wrong
+// password gets its one generic text), else `what` and the transport error.
 void broker_error(StringView what, rpc::CallBuffers& b) {
     auto e = b.exception();
-    char text[120];
-    copy_text(e ? e.value().message : StringView("no answer"), text, sizeof text);
-    say("error: {}: {}", what, StringView(text));
+    if (e && !e.value().message.empty()) {
+        char text[120];
+        copy_text(e.value().message, text, sizeof text);
+        say("error: {}", StringView(text));
+        return;
+    }
+    say("error: {} ({})", what, rt::transport_error_name(g_tr->last_cqe().result));
 }
 
 bool need_broker() {
