@@ -8,8 +8,9 @@
 //   - capabilities a caller sent with its call are released (neither
 //     service takes any);
 //   - a RETURN whose transfers fail (the caller's table is full) is
-//     answered again with `overloaded`, and the session made for it is
-//     released, so nothing leaks and the caller does not wait forever.
+//     answered again with `overloaded`; the session made for an answer is
+//     released whenever it did not reach the caller, so nothing leaks and
+//     the caller does not wait forever.
 // The receive buffer holds the largest params message the kernel delivers
 // (docs/abi.md 6.3) with its header and records, so no RECV can fail with
 // BufferTooSmall and wedge the loop.
@@ -67,9 +68,15 @@ Result<void> serve_forever(abi::CapId endpoint, S& server) {
             ret.xfer_count = static_cast<uint16_t>(server.out_count);
         }
         abi::Cqe done = TRY(ring.submit_and_wait(ret));
-        bool delivered = done.result >= 0 && !answer.exception;
-        if (!delivered && server.made_session != abi::kCapIdNone)
-            (void)rt::RingReleaser::release(server.made_session);
+        // The session made for this answer was moved to the caller only if
+        // the transfer committed: not when the RETURN failed, and not when
+        // the kernel found the caller's result buffer too small (the RETURN
+        // still succeeds then, docs/ipc.md RETURN step 3, but the
+        // transaction is aborted). Releasing its id settles both: after a
+        // committed move the id is stale (generation-tagged, and nothing
+        // else entered this table since) and the RELEASE fails harmlessly;
+        // otherwise it drops the session nobody received.
+        if (server.made_session != abi::kCapIdNone) (void)rt::RingReleaser::release(server.made_session);
         if (done.result < 0) {
             // The call is still in flight (docs/ipc.md, RETURN step 2).
             answer = TRY(rt::detail::exception_answer(answer.call_id, g_scratch, rpc::ExceptionKind::Overloaded,

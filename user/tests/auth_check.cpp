@@ -16,6 +16,14 @@
 //     and a session of profile "operator" that works
 //   9 audit: logout recorded; a bad event or a user name with a space is
 //     invalidArgument
+//  10 kLeakRounds logins with the right password into a result buffer too
+//     small for the bundle: each completes BufferTooSmall with nothing
+//     received; the service releases each session the caller never got
+//     (else its 64-slot table fills and SessionBroker.create fails), so a
+//     login afterwards still gets the operator bundle
+//  11 hostile calls: params that are not a message, an unknown method, a
+//     capability sent along (the service releases it): each answered with
+//     an error, and guest() still works
 // The password is never printed by this program; the scenario forbids it
 // on the whole log.
 #include <cstdint>
@@ -23,12 +31,12 @@
 #include "schema/capos.capnp.hpp"
 #include "user/rt/cap_handle.hpp"
 #include "user/rt/capset.hpp"
-#include "user/tests/ring_common.hpp"
 #include "user/rt/transport.hpp"
+#include "user/tests/ipc_common.hpp"
 
 namespace {
 
-using namespace ringtest;
+using namespace ipctest;
 namespace schema = capos::schema;
 namespace abi = capos::abi;
 using capos::Error;
@@ -38,6 +46,7 @@ using capos::rpc::ExceptionKind;
 
 constexpr const char* kProg = "auth_check";
 constexpr const char kPassword[] = "correct-horse-battery-staple";
+constexpr uint32_t kLeakRounds = 80;
 
 capos::capnp::Word g_params[64];
 alignas(8) uint8_t g_results[2048];
@@ -233,6 +242,47 @@ int capos_main(const rt::StartInfo&) {
         auto r2 = audit.record(b, "login", "operator correct", false);
         c.expect(raised_with(as_void(r2), b, ExceptionKind::InvalidArgument, ""), "user with a space", "accepted");
         v.add(c, 9);
+    }
+    {
+        Check c(kProg, 10, "bundles that do not fit the caller's buffer leak nothing in the service");
+        alignas(8) static uint8_t tiny[48];
+        CallBuffers small(g_params, tiny);
+        uint32_t too_small = 0;
+        for (uint32_t i = 0; i < kLeakRounds; ++i) {
+            auto r = broker.login(small, "operator", bytes(kPassword));
+            if (!r && r.error() == Error::RingBufferTooSmall && t.transfers().empty()) ++too_small;
+        }
+        char got[32];
+        size_t n = capos::format_to(got, sizeof got, "{} of {}", too_small, kLeakRounds);
+        c.expect(too_small == kLeakRounds, "BufferTooSmall", StringView(got, n));
+        Bundle bundle;
+        auto r = broker.login(b, "operator", bytes(kPassword));
+        c.expect(r.ok() && read_bundle(r.value(), t, &bundle), "login afterwards",
+                 r ? "bad bundle" : capos::error_name(r.error()));
+        abi::CapId s = bundle.find("session", schema::SessionContext::kInterfaceId);
+        c.expect(s != abi::kCapIdNone && session_profile_is(t, s, "operator"), "session", "missing");
+        bundle.release_all();
+        v.add(c, 10);
+    }
+    {
+        Check c(kProg, 11, "hostile calls answered, the service keeps serving");
+        abi::CapId facet = rt::capset().lookup("broker", schema::AuthorityBroker::kInterfaceId).value_or(abi::kCapIdNone);
+        alignas(8) static uint8_t res[256];
+        static const capos::capnp::Word junk[3] = {0xffffffffffffffffULL, 0x0123456789abcdefULL, 7};
+        abi::Cqe q = run(call_sqe(facet, schema::AuthorityBroker::kMethodLogin, bytes_of(junk), res));
+        c.expect(q.result < 0, "junk params", "accepted");
+        q = run(call_sqe(facet, 9, empty_struct_message(), res));
+        c.expect(raised(q, res, ExceptionKind::Unimplemented), "method 9", "not unimplemented");
+        abi::CapId console = rt::capset().lookup("console", schema::Console::kInterfaceId).value_or(abi::kCapIdNone);
+        abi::TransferDescriptor d[1] = {xfer(console, abi::TransferMode::Copy)};
+        q = run(with_transfers(call_sqe(facet, schema::AuthorityBroker::kMethodAnonymous, empty_struct_message(), res), d));
+        c.expect(q.result >= 0, "anonymous with a capability sent along", "refused");
+        Bundle bundle;
+        auto r = broker.guest(b);
+        c.expect(r.ok() && read_bundle(r.value(), t, &bundle) && StringView(bundle.profile) == "guest", "guest afterwards",
+                 "failed");
+        bundle.release_all();
+        v.add(c, 11);
     }
     if (v.first_failed == 0) say("auth_check: all checks passed");
     return v.first_failed;
