@@ -75,36 +75,6 @@ void say(StringView fmt, const Args&... args) {
     (void)rt::print_line(StringView(line, n));
 }
 
-// "argon2id:t1:m64:p1" -> cost. False when the name is not of that form.
-bool parse_cost(StringView name, auth::Cost* out) {
-    StringView prefix("argon2id:");
-    if (!name.starts_with(prefix)) return false;
-    uint32_t vals[3] = {};
-    const char keys[3] = {'t', 'm', 'p'};
-    size_t pos = prefix.size();
-    for (int k = 0; k < 3; ++k) {
-        if (pos >= name.size() || name[pos] != keys[k]) return false;
-        ++pos;
-        size_t digits = 0;
-        uint64_t v = 0;
-        while (pos < name.size() && name[pos] >= '0' && name[pos] <= '9') {
-            v = v * 10 + static_cast<uint64_t>(name[pos] - '0');
-            if (v > 0xffffffffu) return false;
-            ++pos;
-            ++digits;
-        }
-        if (digits == 0) return false;
-        vals[k] = static_cast<uint32_t>(v);
-        if (k < 2) {
-            if (pos >= name.size() || name[pos] != ':') return false;
-            ++pos;
-        }
-    }
-    if (pos != name.size()) return false;
-    *out = auth::Cost{vals[0], vals[1], vals[2]};
-    return true;
-}
-
 // A user name the audit log and the service accept: 1..kMaxUserBytes
 // printable ASCII bytes, no spaces.
 bool valid_user(StringView u) {
@@ -343,8 +313,8 @@ int capos_main(const rt::StartInfo&) {
     const rt::CapSet& caps = rt::capset();
     for (uint32_t i = 0; i < caps.count(); ++i) {
         StringView name(caps.entry(i).name, caps.entry(i).name_len);
-        if (!name.starts_with("argon2id:")) continue;
-        if (!parse_cost(name, &cost) || !auth::cost_valid(cost)) {
+        if (!name.starts_with(auth::kCostPrefix)) continue;
+        if (!auth::parse_cost(name, &cost) || !auth::cost_valid(cost)) {
             say("auth: bad cost '{}' (want argon2id:t<passes>:m<KiB>:p<lanes>, docs/auth.md)", name);
             return 2;
         }

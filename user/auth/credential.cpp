@@ -9,6 +9,35 @@ bool cost_valid(const Cost& c) {
            c.memory_kib >= 8 * c.lanes && c.memory_kib <= kMaxMemoryKib;
 }
 
+bool parse_cost(StringView name, Cost* out) {
+    StringView prefix(kCostPrefix);
+    if (!name.starts_with(prefix)) return false;
+    uint32_t vals[3] = {};
+    const char keys[3] = {'t', 'm', 'p'};
+    size_t pos = prefix.size();
+    for (int k = 0; k < 3; ++k) {
+        if (pos >= name.size() || name[pos] != keys[k]) return false;
+        ++pos;
+        size_t digits = 0;
+        uint64_t v = 0;
+        while (pos < name.size() && name[pos] >= '0' && name[pos] <= '9') {
+            v = v * 10 + static_cast<uint64_t>(name[pos] - '0');
+            if (v > 0xffffffffu) return false;
+            ++pos;
+            ++digits;
+        }
+        if (digits == 0) return false;
+        vals[k] = static_cast<uint32_t>(v);
+        if (k < 2) {
+            if (pos >= name.size() || name[pos] != ':') return false;
+            ++pos;
+        }
+    }
+    if (pos != name.size()) return false;
+    *out = Cost{vals[0], vals[1], vals[2]};
+    return true;
+}
+
 void wipe(void* p, size_t n) {
     volatile uint8_t* b = static_cast<volatile uint8_t*>(p);
     for (size_t i = 0; i < n; ++i) b[i] = 0;

@@ -11,7 +11,11 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "lib/base/string_view.hpp"
+
 namespace capos::auth {
+
+using capos::StringView;
 
 inline constexpr size_t kSaltBytes = 16;
 inline constexpr size_t kTagBytes = 32;
@@ -35,6 +39,13 @@ inline constexpr uint32_t kMaxPasses = 64;
 inline constexpr uint32_t kMaxLanes = 8;
 
 bool cost_valid(const Cost& c);
+
+// The CapSet name that carries a manifest's cost (docs/auth.md, "Cost
+// parameters"): "argon2id:t<passes>:m<KiB>:p<lanes>", decimal, each value
+// at most 2^32 - 1. parse_cost fills *out only for a name of exactly that
+// form; it does not judge the values (cost_valid does).
+inline constexpr char kCostPrefix[] = "argon2id:";
+bool parse_cost(StringView name, Cost* out);
 
 struct Verifier {
     uint8_t salt[kSaltBytes];

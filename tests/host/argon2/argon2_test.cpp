@@ -85,6 +85,35 @@ TEST(Credential, RefusesBadInput) {
     EXPECT_FALSE(check(v, b("op"), 2, long_pw, sizeof long_pw));
 }
 
+TEST(Credential, ParseCost) {
+    Cost c{};
+    ASSERT_TRUE(parse_cost("argon2id:t1:m64:p1", &c));
+    EXPECT_EQ(c.passes, 1u);
+    EXPECT_EQ(c.memory_kib, 64u);
+    EXPECT_EQ(c.lanes, 1u);
+    ASSERT_TRUE(parse_cost("argon2id:t3:m4096:p2", &c));
+    EXPECT_EQ(c.passes, 3u);
+    EXPECT_EQ(c.memory_kib, 4096u);
+    EXPECT_EQ(c.lanes, 2u);
+    ASSERT_TRUE(parse_cost("argon2id:t4294967295:m1:p1", &c));
+    EXPECT_EQ(c.passes, 4294967295u);
+    EXPECT_FALSE(cost_valid(c));
+    // Parsed but refused by cost_valid: zero passes, too little memory.
+    ASSERT_TRUE(parse_cost("argon2id:t0:m64:p1", &c));
+    EXPECT_FALSE(cost_valid(c));
+    ASSERT_TRUE(parse_cost("argon2id:t1:m7:p1", &c));
+    EXPECT_FALSE(cost_valid(c));
+    Cost untouched{9, 9, 9};
+    for (const char* bad : {"", "argon2id:", "argon2id:t1:m64", "argon2id:t1:m64:p1:", "argon2id:t1:m64:p",
+                            "argon2id:m64:t1:p1", "argon2id:t1:m64:p1x", "argon2id:t-1:m64:p1",
+                            "argon2id:t4294967296:m64:p1", "argon2i:t1:m64:p1", "argon2id:t1 :m64:p1",
+                            "argon2id:t1::m64:p1"}) {
+        EXPECT_FALSE(parse_cost(bad, &untouched)) << bad;
+    }
+    EXPECT_EQ(untouched.passes, 9u);
+    EXPECT_TRUE(cost_valid(kDefaultCost));
+}
+
 TEST(Credential, ConstantTimeEqual) {
     uint8_t a[4] = {1, 2, 3, 4}, c[4] = {1, 2, 3, 5};
     EXPECT_TRUE(equal_constant_time(a, a, 4));
