@@ -82,7 +82,8 @@ struct Held {
     bool bundle;
 };
 
-alignas(8) capnp::Word g_params[512];
+// Params: the largest is readLine's with a full history.
+alignas(8) capnp::Word g_params[1024];
 alignas(8) uint8_t g_results[4096];
 
 rt::RingTransport* g_tr = nullptr;
@@ -99,6 +100,9 @@ char g_profile[33] = "anonymous";
 char g_user[sh::kNameMax + 1] = "";
 
 char g_history[kHistoryMax][kLineMax];
+// Every history entry (a list pointer and the bytes, word-padded) plus the
+// root struct and segment table fit the params buffer.
+static_assert(kHistoryMax * (8 + kLineMax + 8) + 64 <= sizeof g_params);
 uint16_t g_history_len[kHistoryMax];
 size_t g_history_count = 0;
 
