@@ -20,6 +20,7 @@ const manifest :S.SystemManifest = (
       (name = "timer", interfaceId = S.timerInterfaceId, source = (kernel = timer)),
       (name = "sessions", interfaceId = S.sessionBrokerInterfaceId, source = (kernel = sessionBroker)),
       (name = "launcher", interfaceId = S.processSpawnerInterfaceId, source = (kernel = processSpawner)),
+      (name = "systemInfo", interfaceId = S.systemInfoInterfaceId, source = (kernel = systemInfo)),
       (name = "audit", interfaceId = S.auditLogInterfaceId,
        source = (service = (service = "audit", exportName = "svc"))),
       (name = "argon2id:t1:m64:p1", interfaceId = S.entropySourceInterfaceId, source = (kernel = entropy)),

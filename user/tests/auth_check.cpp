@@ -3,7 +3,8 @@
 // CapSet: console, broker (AuthorityBroker facet), audit (AuditLog facet).
 // Numbered checks, each printing "auth_check: check N ...: ok"; exit 0 or
 // the first failed check's number:
-//   1 anonymous: profile "anonymous", no session, no launcher
+//   1 anonymous: profile "anonymous", a working SystemInfo, no session, no
+//     launcher
 //   2 guest: profile "guest"; a working SessionContext of profile "guest";
 //     the manifest's extra "clock" (a Timer) works; no launcher
 //   3 login before any setup: failed "login failed", no capabilities
@@ -12,8 +13,8 @@
 //   6 setup again: failed "credential already set"
 //   7 a wrong password, a wrong user, an empty password, an over-long
 //     password: each failed "login failed" and no transfer records
-//   8 the right password: profile "operator"; launcher (ProcessSpawner)
-//     and a session of profile "operator" that works
+//   8 the right password: profile "operator"; launcher (ProcessSpawner),
+//     a session of profile "operator" that works, systemInfo
 //   9 audit: logout recorded; a bad event or a user name with a space is
 //     invalidArgument
 //  10 kLeakRounds logins with the right password into a result buffer too
@@ -152,6 +153,10 @@ int capos_main(const rt::StartInfo&) {
         c.expect(r.ok() && read_bundle(r.value(), t, &bundle), "anonymous()", "no bundle");
         c.expect(StringView(bundle.profile) == "anonymous", "profile", bundle.profile);
         c.expect(!bundle.has("session") && !bundle.has("launcher"), "contents", "a session or launcher");
+        abi::CapId info = bundle.find("systemInfo", schema::SystemInfo::kInterfaceId);
+        CallBuffers b2(g_params2, g_results2);
+        c.expect(info != abi::kCapIdNone && schema::SystemInfo::Client(t, info).version(b2).ok(), "systemInfo",
+                 "missing or not working");
         bundle.release_all();
         v.add(c, 1);
     }
@@ -228,6 +233,7 @@ int capos_main(const rt::StartInfo&) {
         c.expect(bundle.find("launcher", schema::ProcessSpawner::kInterfaceId) != abi::kCapIdNone, "launcher", "missing");
         abi::CapId s = bundle.find("session", schema::SessionContext::kInterfaceId);
         c.expect(s != abi::kCapIdNone && session_profile_is(t, s, "operator"), "session", "missing or not operator");
+        c.expect(bundle.find("systemInfo", schema::SystemInfo::kInterfaceId) != abi::kCapIdNone, "systemInfo", "missing");
         c.expect(!bundle.has("clock"), "clock", "the guest extra is in the operator bundle");
         say("auth_check: operator bundle has {} capabilities", bundle.count);
         bundle.release_all();
