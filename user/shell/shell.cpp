@@ -495,7 +495,12 @@ protected:
 
 abi::CapId g_stdio = abi::kCapIdNone;  // the raw endpoint, if held
 StdioServer g_stdio_server;
-uint8_t g_recv_buf[8192];
+// Any CALL fits (RecvHeader, every transfer record, kMaxParamsBytes of
+// params), so a RECV never completes BufferTooSmall and leaves a call
+// queued that the next RECV would refuse again.
+uint8_t g_recv_buf[sizeof(abi::RecvHeader) + abi::kMaxTransfers * sizeof(abi::TransferResult) +
+                   abi::kMaxParamsBytes];
+bool g_stdio_stopped = false;  // a RECV failed: StdIO is no longer served
 alignas(8) capnp::Word g_scratch[1024];
 uint64_t g_recv_ud = 0;  // the RECV posted on g_stdio, 0 if none
 alignas(8) uint8_t g_wait_results[256];
@@ -503,17 +508,21 @@ alignas(8) uint8_t g_wait_results[256];
 // Serves one completed RECV and posts the next.
 void serve_stdio(rt::RingClient& ring, const abi::Cqe& got) {
     g_recv_ud = 0;
-    if (got.result >= 0) {
-        auto call = rt::parse_recv(g_recv_buf, got.result);
-        if (call) {
-            auto answer = rt::dispatch_call(g_stdio_server, call.value(), g_scratch);
-            if (answer) (void)ring.submit_and_wait(rt::return_sqe(g_stdio, answer.value(), ring.next_user_data()));
-        }
+    if (got.result < 0) {
+        g_stdio_stopped = true;
+        say("error: StdIO stopped: receive failed ({})", rt::transport_error_name(got.result));
+        return;
     }
+    auto call = rt::parse_recv(g_recv_buf, got.result);
+    if (!call) return;
+    // StdIO carries no capabilities: drop any a program sent along.
+    for (const abi::TransferResult& t : call.value().transfer_results()) release(t.cap_id);
+    auto answer = rt::dispatch_call(g_stdio_server, call.value(), g_scratch);
+    if (answer) (void)ring.submit_and_wait(rt::return_sqe(g_stdio, answer.value(), ring.next_user_data()));
 }
 
 void post_recv(rt::RingClient& ring) {
-    if (g_stdio == abi::kCapIdNone || g_recv_ud != 0) return;
+    if (g_stdio == abi::kCapIdNone || g_recv_ud != 0 || g_stdio_stopped) return;
     uint64_t ud = ring.next_user_data();
     if (ring.submit(rt::recv_sqe(g_stdio, g_recv_buf, ud))) g_recv_ud = ud;
 }
