@@ -57,19 +57,19 @@ run-revocable-read: $(BUILD)/build.ninja ## Revocable Read: an owner serves a re
 	@./tools/install-deps.sh
 	$(CMAKE) --build $(BUILD) -j $(JOBS) --target kernel bootpkg_ipc_revoke
 	$(QEMU) -M q35 $(QEMU_FLAGS) -kernel $(BUILD)/kernel/capos.elf \
-	    -initrd $(BUILD)/bootpkg/ipc_revoke.bin -append "services=concurrent shutdown"; $(QEMU_OK)
+	    -initrd $(BUILD)/bootpkg/ipc_revoke.bin -append "boot=services services=concurrent shutdown"; $(QEMU_OK)
 
 run-spawn: $(BUILD)/build.ninja ## ProcessSpawner: children with exactly their grants, wait() exit codes, hostile spawns refused, 200 cycles
 	@./tools/install-deps.sh
 	$(CMAKE) --build $(BUILD) -j $(JOBS) --target kernel bootpkg_spawn
 	$(QEMU) -M q35 $(QEMU_FLAGS) -kernel $(BUILD)/kernel/capos.elf \
-	    -initrd $(BUILD)/bootpkg/spawn.bin -append "shutdown"; $(QEMU_OK)
+	    -initrd $(BUILD)/bootpkg/spawn.bin -append "boot=services shutdown"; $(QEMU_OK)
 
 run-memoryobject-shared: $(BUILD)/build.ninja ## Shared memory: one MemoryObject passed over IPC and mapped by two processes
 	@./tools/install-deps.sh
 	$(CMAKE) --build $(BUILD) -j $(JOBS) --target kernel bootpkg_memshare
 	$(QEMU) -M q35 $(QEMU_FLAGS) -kernel $(BUILD)/kernel/capos.elf \
-	    -initrd $(BUILD)/bootpkg/memshare.bin -append "services=concurrent shutdown"; $(QEMU_OK)
+	    -initrd $(BUILD)/bootpkg/memshare.bin -append "boot=services services=concurrent shutdown"; $(QEMU_OK)
 
 run-ipc-zerocopy: $(BUILD)/build.ninja ## Zero-copy IPC: init starts a producer and a consumer; 1,200 records through one shared MemoryObject, CALLs carry only metadata
 	@./tools/install-deps.sh

@@ -9,12 +9,14 @@
 //                               ubsan (a signed overflow: traps, a #UD panic,
 //                               in the UBSan build capos-ubsan.elf only)
 //   cycles=N                    start and end the first service N times
-//   services=sequential|concurrent  run the manifest's services one after
-//                               another (default) or all at once
+//                               (a kernel test: the manifest's init is not run)
 //   boot=init|services          start only the manifest's initConfig, which
-//                               reads and checks the manifest itself
-//                               (kernel/init_boot.hpp), or every service
-//                               (the default, until init spawns them)
+//                               reads the manifest and starts the services
+//                               (kernel/init_boot.hpp; the default), or, for
+//                               kernel scenarios that run without init, every
+//                               service the kernel can grant itself
+//   services=sequential|concurrent  with boot=services: run the services one
+//                               after another (default) or all at once
 #pragma once
 
 #include <cstddef>
@@ -32,7 +34,7 @@ struct BootOptions {
     size_t test_count = 0;
     uint64_t cycles = 0;  // cycles=N: start/exit the first service N times
     bool concurrent_services = false;  // services=concurrent
-    bool init_boot = false;            // boot=init
+    bool init_boot = true;             // boot=init (boot=services clears it)
 };
 
 void parse_boot_options(StringView cmdline, BootOptions& out);

@@ -2,7 +2,9 @@
 
 #include "abi/capset.hpp"
 #include "kernel/boot_package.hpp"
+#include "kernel/cap/memory.hpp"
 #include "kernel/cap/session.hpp"
+#include "kernel/cap/spawner.hpp"
 #include "kernel/ipc/endpoint.hpp"
 #include "kernel/log.hpp"
 #include "kernel/mm/memory.hpp"
@@ -38,9 +40,10 @@ void run_init(void (*on_exit)(Process* p, int64_t code)) {
     log::info("init ('{}') started as pid {} with {} capabilities", binary, p.value()->pid, ncaps);
     sched_add(p.value());
     sched_run(on_exit);
-    log::info("init done: frames free {} heap bytes {} allocations {} endpoints {} sessions {}",
+    log::info("init done: frames free {} heap bytes {} allocations {} endpoints {} sessions {} memory objects {} "
+              "process handles {}",
               frames().free_frames(), kheap().live_bytes(), kheap().live_allocations(), endpoints_live(),
-              sessions_live());
+              sessions_live(), memory_objects_live(), process_handles_live());
 }
 
 }  // namespace capos

@@ -206,8 +206,8 @@ extern "C" [[noreturn]] void kmain(uint32_t protocol, uint64_t info_phys) {
 
     run_selftests(options);
     if (have_package) {
-        if (options.init_boot) run_init(log_exit);
-        else if (options.cycles) run_cycles(options.cycles);
+        if (options.cycles) run_cycles(options.cycles);
+        else if (options.init_boot) run_init(log_exit);
         else run_services(options.concurrent_services);
     }
 

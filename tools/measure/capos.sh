@@ -48,9 +48,9 @@ while [ "$i" -le "$BOOTS" ]; do
     echo "run-measure: boot $i of $BOOTS"
     # The kernel rows run one service after another; the endpoint rows need
     # their server and client running at once. One log per boot holds both.
-    boot "$OUT/capos-$i-kernel.log" "$PKG" "shutdown log=debug"
+    boot "$OUT/capos-$i-kernel.log" "$PKG" "boot=services shutdown log=debug"
     for row in ipc ipc_copy ipc_move; do
-        boot "$OUT/capos-$i-$row.log" "$BUILD/bootpkg/measure_$row.bin" "services=concurrent shutdown log=debug"
+        boot "$OUT/capos-$i-$row.log" "$BUILD/bootpkg/measure_$row.bin" "boot=services services=concurrent shutdown log=debug"
     done
     cat "$OUT/capos-$i-kernel.log" "$OUT/capos-$i-ipc.log" "$OUT/capos-$i-ipc_copy.log" \
         "$OUT/capos-$i-ipc_move.log" > "$log"

@@ -22,6 +22,7 @@
 //
 //   init: started 'log'
 //   init: service 'app' not started: it imports from 'web', which did not start
+//   init: 1 of 3 services running: log
 //   init: 'log' exited with code 0
 //   init: every service has exited
 //
@@ -399,6 +400,15 @@ int capos_main(const rt::StartInfo&) {
         }
         print(msg.view());
     }
+    // What is running now (until each exit is logged below).
+    LineSink summary;
+    uint32_t count = 0;
+    for (uint32_t i = 0; i < n.services; ++i)
+        if (running[order[i]]) ++count;
+    capos::format(summary, "init: {} of {} services running:", count, n.services);
+    for (uint32_t i = 0, k = 0; i < n.services; ++i)
+        if (running[order[i]]) capos::format(summary, "{}{}", k++ ? ", " : " ", m.services[order[i]].name);
+    print(summary.view());
     wait_all(m);
     return 0;
 }
