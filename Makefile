@@ -120,9 +120,9 @@ fuzz: all ## Long libFuzzer runs: FUZZ_SECONDS (default 600) per target
 bench-capnp: all ## Benchmark lib/capnp against libcapnp (prints ours/libcapnp ratios)
 	$(CMAKE) --build $(BUILD) --target bench-capnp
 
-run-measure: $(BUILD)/build.ninja ## Boot the measure system 5x under -icount (deterministic counts) -> build/measure/capos.json
-	$(CMAKE) --build $(BUILD) -j $(JOBS) --target kernel bootpkg_measure bootpkg_measure_ipc \
-	    bootpkg_measure_ipc_copy bootpkg_measure_ipc_move
+run-measure: $(BUILD)/build.ninja ## Boot the measure system 5x under -icount (deterministic counts), then once on the segment-stamped kernel -> build/measure/capos.json
+	$(CMAKE) --build $(BUILD) -j $(JOBS) --target kernel kernel_measure bootpkg_measure bootpkg_measure_ipc \
+	    bootpkg_measure_ipc_copy bootpkg_measure_ipc_move bootpkg_measure_ipc_batch32 bootpkg_measure_ipc_oneway
 	./tools/measure/capos.sh $(BUILD)
 
 measure-linux: ## Linux peer: Debian's kernel + static benchmarks in the same QEMU -> build/measure/linux.json

@@ -10,10 +10,14 @@
 
 extern "C" {
 
+// Eight bytes per step, then the tail (DF is clear in the kernel: the
+// syscall mask and every trap entry clear it). A byte loop cost about three
+// instructions per byte on every struct copy, RECV header and message.
 void* memcpy(void* dst, const void* src, size_t n) {
-    auto* d = static_cast<uint8_t*>(dst);
-    auto* s = static_cast<const uint8_t*>(src);
-    for (size_t i = 0; i < n; ++i) d[i] = s[i];
+    void* d = dst;
+    size_t words = n / 8, tail = n % 8;
+    asm volatile("rep movsq" : "+D"(d), "+S"(src), "+c"(words) : : "memory");
+    asm volatile("rep movsb" : "+D"(d), "+S"(src), "+c"(tail) : : "memory");
     return dst;
 }
 
@@ -29,8 +33,11 @@ void* memmove(void* dst, const void* src, size_t n) {
 }
 
 void* memset(void* dst, int c, size_t n) {
-    auto* d = static_cast<uint8_t*>(dst);
-    for (size_t i = 0; i < n; ++i) d[i] = static_cast<uint8_t>(c);
+    void* d = dst;
+    uint64_t v = 0x0101'0101'0101'0101ull * static_cast<uint8_t>(c);
+    size_t words = n / 8, tail = n % 8;
+    asm volatile("rep stosq" : "+D"(d), "+c"(words) : "a"(v) : "memory");
+    asm volatile("rep stosb" : "+D"(d), "+c"(tail) : "a"(v) : "memory");
     return dst;
 }
 

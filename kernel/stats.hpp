@@ -11,7 +11,9 @@
 //
 // `irqs` is the PIT tick count (the only unmasked interrupt); `switches`
 // counts every switch to a process, `handoffs` the direct ones among them
-// (from one process straight to another, endpoint IPC). The two lines
+// (from one process straight to another, endpoint IPC). The measure
+// kernel (capos-measure.elf, kernel/segments.hpp) adds a `segments:` line
+// with the instructions spent in each segment of the system-call path. The two lines
 // of one pid bracket that process's life; tools/measure/report.py divides
 // their difference by the operations the process performed.
 #pragma once

@@ -8,6 +8,7 @@
 #include "kernel/mm/user_memory.hpp"
 #include "kernel/proc/process.hpp"
 #include "kernel/proc/sched.hpp"
+#include "kernel/segments.hpp"
 #include "lib/cap/transfer.hpp"
 #include "lib/ipc/endpoint.hpp"
 #include "lib/ipc/recv_message.hpp"
@@ -28,9 +29,13 @@ struct Traits {
     using Message = uint8_t*;  // kernel copy of a queued call's params (heap)
     using Reply = UserSpan;    // the caller's result buffer
     using Buffer = UserSpan;   // a waiting receiver's buffer
-    static constexpr uint32_t kMaxPending = 16;
-    static constexpr uint32_t kMaxReceivers = 16;
-    static constexpr uint32_t kMaxInFlight = 32;
+    // A full SQ (abi::kDefaultSqEntries = 32) of CALLs fits the queue, and
+    // a server can keep 32 RECVs waiting with 32 answers outstanding: a
+    // batch of 32 calls per cap_enter is never refused in part
+    // (docs/ipc.md, "Bounds"; the batched row of docs/performance.md).
+    static constexpr uint32_t kMaxPending = 32;
+    static constexpr uint32_t kMaxReceivers = 32;
+    static constexpr uint32_t kMaxInFlight = 64;
 };
 using Ep = ipc::Endpoint<Traits>;
 
@@ -47,19 +52,28 @@ int32_t err(abi::TransportError e) { return abi::to_result(e); }
 
 constinit Process* g_handoff = nullptr;
 
+// The transfer descriptors of the CALL or RETURN being performed. One CPU,
+// one operation at a time (like ring_dispatch.cpp's call buffers): a
+// scratch instead of a 260-byte local copied out of a Result.
+constinit Transfers g_xfers;
+
 // Posts a completion into another process's ring (its slot was reserved
 // when the operation was submitted) and makes it runnable.
 void post_to(Process& target, const abi::Cqe& cqe) {
+    seg::to(seg::Seg::Post);
     if (!target.ring || !target.ring->post(cqe).ok()) {
         // The target corrupted its own CQ indices: the completion is lost to
         // it alone (cq_overflow counts it).
         log::debug("ipc: process '{}' could not take a completion", target.name);
+        seg::to(seg::Seg::Body);
         return;
     }
     if (&target != current_process()) {
+        seg::to(seg::Seg::Wake);
         sched_wake(&target);
         g_handoff = &target;
     }
+    seg::to(seg::Seg::Body);
 }
 
 // An exception answer for a CALL: the CapException written into the
@@ -238,11 +252,18 @@ Result<void> transfer(Process& from, Process& to, const ipc::TransferRecord* rec
     return {};
 }
 
-// Writes a RECV buffer: header, transfer results, params.
-Result<void> deliver(Process& receiver, UserSpan buffer, uint32_t call_id, uint64_t interface_id, uint16_t method,
-                     std::span<const uint8_t> params, const abi::TransferResult* recs, uint16_t n) {
+// Writes a RECV buffer: header, transfer results, params. `window` is the
+// buffer's direct-map pointer when AddressSpace::user_window found it in
+// one page (checked for the whole message), else null: write_user walks.
+Result<void> deliver(Process& receiver, UserSpan buffer, uint8_t* window, uint32_t call_id, uint64_t interface_id,
+                     uint16_t method, std::span<const uint8_t> params, const abi::TransferResult* recs, uint16_t n) {
     auto prefix = TRY(ipc::RecvPrefix::make(call_id, interface_id, method, static_cast<uint32_t>(params.size()),
                                             std::span<const abi::TransferResult>(recs, n)));
+    if (window) {
+        __builtin_memcpy(window, prefix.bytes().data(), prefix.bytes().size());
+        __builtin_memcpy(window + prefix.bytes().size(), params.data(), params.size());
+        return {};
+    }
     TRY(receiver.aspace->write_user(buffer.addr, prefix.bytes().data(), prefix.bytes().size()));
     return receiver.aspace->write_user(buffer.addr + prefix.bytes().size(), params.data(), params.size());
 }
@@ -251,17 +272,23 @@ Result<void> deliver(Process& receiver, UserSpan buffer, uint32_t call_id, uint6
 
 // ---------------------------------------------------------------------------
 
-Result<Transfers> read_transfers(const ring::DecodedSqe& s) {
-    Transfers t;
-    if (s.xfer_count == 0) return t;
+Result<void> read_transfers_into(const ring::DecodedSqe& s, Transfers& out) {
+    out.count = 0;
+    if (s.xfer_count == 0) return {};
     abi::TransferDescriptor d[abi::kMaxTransfers];
     if (!copy_from_user(d, {s.transfers.addr}, s.xfer_count * sizeof(abi::TransferDescriptor)).ok())
         return Error::RingBadBuffer;
     for (uint16_t i = 0; i < s.xfer_count; ++i) {
         auto dec = TRY(ring::decode_transfer(d[i]));
-        t.records[i] = ipc::TransferRecord{dec.cap_id, dec.mode};
+        out.records[i] = ipc::TransferRecord{dec.cap_id, dec.mode};
     }
-    t.count = s.xfer_count;
+    out.count = s.xfer_count;
+    return {};
+}
+
+Result<Transfers> read_transfers(const ring::DecodedSqe& s) {
+    Transfers t;
+    TRY(read_transfers_into(s, t));
     return t;
 }
 
@@ -289,13 +316,12 @@ std::optional<abi::Cqe> endpoint_call(Process& p, CapObject& obj, const ring::De
     auto& facet = static_cast<ClientFacet&>(obj);
     EndpointObject& e = facet.endpoint();
     UserSpan reply{s.result.addr, s.result.len};
-    auto xfers = read_transfers(s);
-    if (!xfers.ok()) return completion(s.user_data, err(abi::TransportError::TransferFailed));
+    if (!read_transfers_into(s, g_xfers).ok()) return completion(s.user_data, err(abi::TransportError::TransferFailed));
     if (e.ep.closed()) return exception_cqe(p, s.user_data, reply, rpc::ExceptionKind::Disconnected, "endpoint closed");
     if (facet.epoch() != e.ep.epoch())
         return exception_cqe(p, s.user_data, reply, rpc::ExceptionKind::Disconnected, "capability revoked");
 
-    const Transfers& t = xfers.value();
+    const Transfers& t = g_xfers;
     auto len = static_cast<uint32_t>(params.size());
     Ep::PendingCall c;
     c.caller = &p;
@@ -310,11 +336,15 @@ std::optional<abi::Cqe> endpoint_call(Process& p, CapObject& obj, const ring::De
     // A waiting receiver whose buffer cannot hold this call gets its RECV
     // back (BufferTooSmall, BadBuffer) and the next one is tried.
     uint64_t need = ipc::recv_bytes_needed(t.count, len);
+    uint8_t* window = nullptr;  // the chosen receiver's buffer, when in one page
     while (const auto* r = e.ep.next_receiver()) {
         if (need > r->buffer.len) {
             auto w = e.ep.take_receiver();
             post_to(*w.receiver, completion(w.user_data, err(abi::TransportError::BufferTooSmall),
                                             static_cast<uint32_t>(need)));
+        } else if (auto win = r->receiver->aspace->user_window(r->buffer.addr, need, true); win.ok()) {
+            window = win.value();
+            break;
         } else if (!r->receiver->aspace->user_range_mapped(r->buffer.addr, need, true)) {
             auto w = e.ep.take_receiver();
             post_to(*w.receiver, completion(w.user_data, err(abi::TransportError::BadBuffer)));
@@ -330,7 +360,7 @@ std::optional<abi::Cqe> endpoint_call(Process& p, CapObject& obj, const ring::De
                               [&] { call_id = e.ep.call(c, facet.epoch()).call_id; });
         if (!moved.ok()) return completion(s.user_data, err(abi::TransportError::TransferFailed));
         abi::Cqe done = completion(w.user_data, static_cast<int32_t>(len), 0, t.count);
-        if (!deliver(*w.receiver, w.buffer, call_id, c.interface_id, c.method, params, recs, t.count).ok())
+        if (!deliver(*w.receiver, w.buffer, window, call_id, c.interface_id, c.method, params, recs, t.count).ok())
             done = completion(w.user_data, err(abi::TransportError::BadBuffer));  // checked mapped above
         post_to(*w.receiver, done);
         return std::nullopt;  // the caller completes when the server returns
@@ -376,7 +406,7 @@ std::optional<abi::Cqe> endpoint_recv(Process& p, CapObject& obj, const ring::De
         }
         std::span<const uint8_t> params(call.message, call.message_len);
         abi::Cqe done = completion(s.user_data, static_cast<int32_t>(call.message_len), 0, call.xfer_count);
-        if (!deliver(p, buf, out.call_id, call.interface_id, call.method, params, recs, call.xfer_count).ok())
+        if (!deliver(p, buf, nullptr, out.call_id, call.interface_id, call.method, params, recs, call.xfer_count).ok())
             done = completion(s.user_data, err(abi::TransportError::BadBuffer));
         delete[] call.message;
         return done;
@@ -390,9 +420,8 @@ abi::Cqe endpoint_return(Process& p, CapObject& obj, const ring::DecodedSqe& s, 
     EndpointObject& e = static_cast<ServerCap&>(obj).endpoint();
     const auto* f = e.ep.find(s.call_id);
     if (!f || f->receiver != &p) return completion(s.user_data, err(abi::TransportError::NoSuchCall));
-    auto xfers = read_transfers(s);
-    if (!xfers.ok()) return completion(s.user_data, err(abi::TransportError::TransferFailed));
-    const Transfers& t = xfers.value();
+    if (!read_transfers_into(s, g_xfers).ok()) return completion(s.user_data, err(abi::TransportError::TransferFailed));
+    const Transfers& t = g_xfers;
     if (f->caller_gone) {  // the caller left: the answer goes nowhere
         (void)e.ep.ret(s.call_id);
         return completion(s.user_data, 0);
@@ -402,7 +431,13 @@ abi::Cqe endpoint_return(Process& p, CapObject& obj, const ring::DecodedSqe& s, 
     uint64_t user_data = f->user_data;
     auto len = static_cast<uint32_t>(results.size());
     uint64_t front = abi::call_result_message_offset(t.count);
-    if (front + len > reply.len || !caller.aspace->user_range_mapped(reply.addr, front + len, true)) {
+    // One walk when the answer lands in one page of the caller's buffer.
+    uint8_t* window = nullptr;
+    if (front + len <= reply.len) {
+        auto win = caller.aspace->user_window(reply.addr, front + len, true);
+        if (win.ok()) window = win.value();
+    }
+    if (front + len > reply.len || (!window && !caller.aspace->user_range_mapped(reply.addr, front + len, true))) {
         (void)e.ep.ret(s.call_id);
         abi::Cqe c = front + len > reply.len
                          ? (s.exception ? completion(user_data, err(abi::TransportError::ApplicationExceptionTruncated))
@@ -417,9 +452,13 @@ abi::Cqe endpoint_return(Process& p, CapObject& obj, const ring::DecodedSqe& s, 
     if (!moved.ok()) return completion(s.user_data, err(abi::TransportError::TransferFailed));  // still in flight
     abi::Cqe c = s.exception ? completion(user_data, err(abi::TransportError::ApplicationException), len)
                              : completion(user_data, static_cast<int32_t>(len), 0, t.count);
-    if (!caller.aspace->write_user(reply.addr, recs, front).ok() ||
-        !caller.aspace->write_user(reply.addr + front, results.data(), len).ok())
+    if (window) {
+        __builtin_memcpy(window, recs, front);
+        __builtin_memcpy(window + front, results.data(), len);
+    } else if (!caller.aspace->write_user(reply.addr, recs, front).ok() ||
+               !caller.aspace->write_user(reply.addr + front, results.data(), len).ok()) {
         c = completion(user_data, err(abi::TransportError::BadBuffer));  // checked mapped above
+    }
     post_to(caller, c);
     return completion(s.user_data, 0);
 }

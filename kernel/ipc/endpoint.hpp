@@ -38,6 +38,9 @@ struct Transfers {
     ipc::TransferRecord records[abi::kMaxTransfers];
 };
 Result<Transfers> read_transfers(const ring::DecodedSqe& s);
+// The same into `out`, touching only out.count when the SQE has none (the
+// IPC path's common case: no 260-byte copy).
+Result<void> read_transfers_into(const ring::DecodedSqe& s, Transfers& out);
 
 // A new endpoint: its raw capability object (one reference, the caller's).
 Result<CapObject*> endpoint_create();

@@ -12,6 +12,7 @@
 #include "kernel/mm/address_space.hpp"
 #include "kernel/mm/user_memory.hpp"
 #include "kernel/proc/process.hpp"
+#include "kernel/segments.hpp"
 #include "lib/capnp/builder.hpp"
 #include "lib/capnp/reader.hpp"
 #include "lib/ring/sqe_decoder.hpp"
@@ -123,6 +124,7 @@ std::optional<abi::Cqe> call_kernel(Process& p, CapObject* obj, const ring::Deco
 
 // Returns no CQE when the capability deferred the call (its slot stays reserved).
 std::optional<abi::Cqe> op_call(Process& p, const ring::DecodedSqe& s) {
+    seg::to(seg::Seg::Lookup);
     auto entry = p.caps.resolve(s.cap_id);
     if (!entry.ok()) return completion(s.user_data, ring::transport_result(entry.error()));
     CapObject* obj = *entry.value().object;
@@ -131,17 +133,16 @@ std::optional<abi::Cqe> op_call(Process& p, const ring::DecodedSqe& s) {
         return completion(s.user_data, error_result(abi::TransportError::TransferFailed));
     // Decode before perform: the result buffer must be writable before the
     // capability acts, so a bad buffer never costs a side effect.
+    seg::to(seg::Seg::Decode);
     if (!p.aspace->user_range_mapped(s.result.addr, s.result.len, true))
         return completion(s.user_data, error_result(abi::TransportError::BadBuffer));
     auto copied = copy_in_params(s);
     if (!copied.ok()) return completion(s.user_data, error_result(abi::TransportError::BadBuffer));
     std::span<const uint8_t> params = copied.value();
-    {
-        // Framing first: a buffer that is not a Cap'n Proto message never
-        // reaches the capability.
-        capnp::MessageReader framing(params);
-        if (!framing.root().ok()) return completion(s.user_data, error_result(abi::TransportError::MalformedParams));
-    }
+    // Framing first: a buffer that is not a Cap'n Proto message never
+    // reaches the capability.
+    if (!capnp::root_struct_ok(params)) return completion(s.user_data, error_result(abi::TransportError::MalformedParams));
+    seg::to(seg::Seg::Body);
     if (to_server) return endpoint_call(p, *obj, s, params);
     CallContext ctx{&p};
     ctx.user_data = s.user_data;
@@ -161,6 +162,7 @@ std::optional<abi::Cqe> op_call(Process& p, const ring::DecodedSqe& s) {
 std::optional<abi::Cqe> call_kernel(Process& p, CapObject* obj, const ring::DecodedSqe& s,
                                     std::span<const uint8_t> params, CallContext& ctx) {
     auto reply = obj->call(s.method, params, std::span<capnp::Word>(g_results, sizeof(g_results) / 8), ctx);
+    seg::to(seg::Seg::Post);
     if (!reply.ok() || reply.value().exception) drop_returned_caps(ctx);
     if (!reply.ok()) return completion(s.user_data, ring::transport_result(reply.error()));
     if (ctx.out_count > 0) return complete_with_caps(p, s, reply.value(), ctx);
@@ -194,20 +196,24 @@ abi::Cqe op_release(Process& p, const ring::DecodedSqe& s) {
 // RECV and RETURN: only on a raw endpoint (a client facet or a kernel
 // capability is WrongInterface).
 std::optional<abi::Cqe> op_endpoint(Process& p, const ring::DecodedSqe& s) {
+    seg::to(seg::Seg::Lookup);
     auto entry = p.caps.resolve(s.cap_id);
     if (!entry.ok()) return completion(s.user_data, ring::transport_result(entry.error()));
     CapObject* obj = *entry.value().object;
     if (obj->kind() != CapKind::EndpointServer)
         return completion(s.user_data, error_result(abi::TransportError::WrongInterface));
-    if (s.opcode == abi::Opcode::Recv) return endpoint_recv(p, *obj, s);
+    if (s.opcode == abi::Opcode::Recv) {
+        seg::to(seg::Seg::Body);
+        return endpoint_recv(p, *obj, s);
+    }
     // RETURN: the results (or CapException) must be a message, like CALL params.
+    seg::to(seg::Seg::Decode);
     auto copied = copy_in_params(s);
     if (!copied.ok()) return completion(s.user_data, error_result(abi::TransportError::BadBuffer));
     std::span<const uint8_t> results = copied.value();
-    {
-        capnp::MessageReader framing(results);
-        if (!framing.root().ok()) return completion(s.user_data, error_result(abi::TransportError::MalformedParams));
-    }
+    if (!capnp::root_struct_ok(results))
+        return completion(s.user_data, error_result(abi::TransportError::MalformedParams));
+    seg::to(seg::Seg::Body);
     return endpoint_return(p, *obj, s, results);
 }
 
@@ -233,20 +239,26 @@ void drain(Process& p) {
     auto& ring = *p.ring;
     ring.begin_pass();
     abi::Sqe sqe;
-    while (ring.next(&sqe) == ring::NextResult::Sqe) {
-        auto cqe = perform(p, sqe);
+    for (;;) {
+        seg::to(seg::Seg::Sqe);
+        if (ring.next(&sqe) != ring::NextResult::Sqe) break;
+        // A plain NOP (all zero but user_data) needs no decode.
+        auto cqe = ring::is_plain_nop(sqe) ? std::optional<abi::Cqe>(completion(sqe.user_data, 0)) : perform(p, sqe);
         if (!cqe) continue;  // deferred: its CQE slot stays reserved
+        seg::to(seg::Seg::Post);
         if (!ring.post(*cqe).ok()) {
             // next() reserved this slot; post cannot fail. Keep going safely.
             log::error("ring: process '{}': a reserved CQE slot was refused", p.name);
         }
     }
+    seg::to(seg::Seg::Pass);
     ring.end_pass();
 }
 
 // Posts the deferred calls whose time has come: an empty results message
 // into their result buffer (checked writable when the call was made).
 void post_due(Process& p) {
+    if (p.pending_count == 0) return;  // the common case: no clock read
     uint64_t now = clock_now_ns();
     for (uint32_t i = 0; i < p.pending_count;) {
         PendingCall c = p.pending[i];
@@ -297,6 +309,7 @@ uint64_t cap_enter(Process& p, uint64_t min_complete, uint64_t timeout_ns) {
         // completion from another process; go straight to the process this
         // pass made runnable, if any (direct-switch handoff).
         uint64_t wake = next_due_tick(p);
+        seg::to(seg::Seg::Switch);
         sched_block_until(wake < deadline ? wake : deadline, endpoint_take_handoff());
     }
 }

@@ -263,27 +263,32 @@ bool AddressSpace::user_range_mapped(uint64_t va, uint64_t len, bool writable) c
     if (len == 0) return true;
     uint64_t end;
     if (__builtin_add_overflow(va, len, &end)) return false;
-    for (uint64_t page = align_down(va, paging::kPageSize); page < end; page += paging::kPageSize) {
-        auto t = table_.translate(page);
-        if (!t.ok() || !t.value().mapping.attrs.user) return false;
-        if (writable && !t.value().mapping.attrs.writable) return false;
-    }
+    const uint64_t required = paging::pte::kUser | (writable ? paging::pte::kWritable : 0);
+    for (uint64_t page = align_down(va, paging::kPageSize); page < end; page += paging::kPageSize)
+        if (!table_.translate_leaf(page, required).ok()) return false;
     return true;
 }
 
 Result<void> AddressSpace::write_user(uint64_t va, const void* src, uint64_t len) {
     auto* from = static_cast<const uint8_t*>(src);
     while (len > 0) {
-        auto t = table_.translate(va);
-        if (!t.ok() || !t.value().mapping.attrs.user || !t.value().mapping.attrs.writable) return Error::NotFound;
+        auto t = table_.translate_leaf(va, paging::pte::kUser | paging::pte::kWritable);
+        if (!t.ok()) return Error::NotFound;
         uint64_t chunk = paging::kPageSize - (va % paging::kPageSize);
         if (chunk > len) chunk = len;
-        __builtin_memcpy(phys_to_virt(t.value().phys), from, chunk);
+        __builtin_memcpy(phys_to_virt(t.value()), from, chunk);
         va += chunk;
         from += chunk;
         len -= chunk;
     }
     return {};
+}
+
+Result<uint8_t*> AddressSpace::user_window(uint64_t va, uint64_t len, bool writable) const {
+    if (len == 0 || len > paging::kPageSize - va % paging::kPageSize) return Error::NotFound;
+    const uint64_t required = paging::pte::kUser | (writable ? paging::pte::kWritable : 0);
+    paging::PhysAddr pa = TRY(table_.translate_leaf(va, required));
+    return static_cast<uint8_t*>(phys_to_virt(pa));
 }
 
 Result<uint8_t*> AddressSpace::backing(uint64_t va) const {

@@ -75,6 +75,13 @@ public:
     Result<void> write_user(uint64_t va, const void* src, uint64_t len);
     // Direct-map pointer to the byte backing user address va (for loading).
     Result<uint8_t*> backing(uint64_t va) const;
+    // Direct-map pointer to [va, va + len) when the range lies inside one
+    // page mapped user (and writable when asked): one walk both checks and
+    // locates what the IPC path writes (a RECV prefix and params, an
+    // answer). NotFound otherwise, including a range that crosses a page
+    // (callers fall back to user_range_mapped and write_user). Valid until
+    // the kernel next changes this address space.
+    Result<uint8_t*> user_window(uint64_t va, uint64_t len, bool writable) const;
 
     uint64_t cr3() const { return table_.root(); }
     paging::PageTable& table() { return table_; }

@@ -6,6 +6,7 @@
 #include "kernel/ipc/ring_dispatch.hpp"
 #include "kernel/log.hpp"
 #include "kernel/proc/process.hpp"
+#include "kernel/segments.hpp"
 #include "kernel/stats.hpp"
 
 namespace capos {
@@ -24,6 +25,7 @@ void user_fault(const arch::TrapFrame& f) {
 extern "C" void syscall_dispatch(capos::arch::TrapFrame* f) {
     using namespace capos;
     stats::count_syscall();
+    seg::begin();
     switch (f->rax) {
     case abi::kSysExit:
         process_exit_current(static_cast<int32_t>(f->rdi));
@@ -41,4 +43,5 @@ extern "C" void syscall_dispatch(capos::arch::TrapFrame* f) {
                   current_process()->name, f->rip);
         process_exit_current(kExitFaulted);
     }
+    seg::end();
 }

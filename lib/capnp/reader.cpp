@@ -287,6 +287,25 @@ Result<StructReader> MessageReader::root() {
     return PointerReader(ReadContext{this, seg, options_.nesting_limit}, seg.begin).get_struct();
 }
 
+bool root_struct_ok(std::span<const uint8_t> bytes) {
+    if (bytes.size() >= 16 && wire::load<uint32_t>(bytes.data()) == 0) {
+        // One segment of `words` words right after the 8-byte table.
+        uint64_t words = wire::load<uint32_t>(bytes.data() + 4);
+        if (words >= 1 && words <= (bytes.size() - 8) / kBytesPerWord && words <= kDefaultMaxMessageWords) {
+            Word p = wire::load<Word>(bytes.data() + 8);
+            if (p == 0) return true;  // null root: the empty struct
+            if ((p & 3) == 0) {       // near struct pointer at word 0
+                int64_t offset = static_cast<int32_t>(static_cast<uint32_t>(p)) >> 2;
+                uint64_t size = ((p >> 32) & 0xFFFF) + (p >> 48);
+                int64_t start = 1 + offset;
+                if (start >= 0 && static_cast<uint64_t>(start) + size <= words) return true;
+            }
+        }
+    }
+    MessageReader reader(bytes);
+    return reader.root().ok();
+}
+
 // ---- trusted flat data ----------------------------------------------------
 
 PointerReader flat_root_pointer(std::span<const Word> words) {

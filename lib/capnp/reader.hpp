@@ -274,6 +274,14 @@ private:
 Result<StructReader> read_flat_struct(std::span<const Word> words);
 PointerReader flat_root_pointer(std::span<const Word> words);
 
+// MessageReader(bytes).root().ok() with the default options: whether
+// `bytes` is a message whose root is a readable struct (the kernel's
+// framing check of CALL params and RETURN results). The common shape, one
+// segment whose root is null or a near struct pointer inside it, is judged
+// from three words; anything else goes through the full reader, so the
+// verdict is always the reader's (host.capnp, RootStructOk*).
+bool root_struct_ok(std::span<const uint8_t> bytes);
+
 // ---- inline definitions ---------------------------------------------------
 
 template <typename T>

@@ -218,7 +218,10 @@ public:
     // For tests: moves the call id counter to `next` (0 counts as 1), as if
     // the ids between had been issued, so the wrap and the skipping of ids
     // still in flight can be reached without 2^32 calls.
-    void set_next_call_id(uint32_t next) { next_call_id_ = next ? next : 1; }
+    void set_next_call_id(uint32_t next) {
+        next_call_id_ = next ? next : 1;
+        wrapped_ = true;  // ids at or above `next` may be in flight: scan from now on
+    }
 
     // -----------------------------------------------------------------
     // Queries
@@ -400,7 +403,10 @@ private:
             if (slot_of(id) < 0) return id;  // reissues the last id once it is answered
 #endif
             next_call_id_ = id == 0xFFFF'FFFFu ? 1 : id + 1;
-            if (slot_of(id) < 0) return id;
+            if (id == 0xFFFF'FFFFu) wrapped_ = true;
+            // Before the counter first wraps every id it issues is new, so
+            // none can be in flight: the scan is needed only afterwards.
+            if (!wrapped_ || slot_of(id) < 0) return id;
         }
     }
 
@@ -430,6 +436,10 @@ private:
     std::array<InFlightCall, kMaxInFlight> in_flight_{};
     uint32_t in_flight_count_ = 0;
     uint32_t next_call_id_;  // Invariant: != 0
+    // Invariant: false only while every id ever issued is below
+    // next_call_id_ (no wrap, no set_next_call_id), so next_call_id_ is
+    // not in flight.
+    bool wrapped_ = false;
     Epoch epoch_;
     bool closed_ = false;  // Invariant: closed_ => nothing queued, waiting or in flight
 };

@@ -237,6 +237,29 @@ Result<Protection> PageTable::protect(VirtAddr va, Attributes attrs) {
     return Protection{attributes_of(old), flush};
 }
 
+Result<PhysAddr> PageTable::translate_leaf(VirtAddr va, uint64_t required) const {
+    if (!canonical(va)) return Error::InvalidArgument;
+    // The four levels spelled out (is_leaf: PML4 entries never are; PDPT
+    // and PD entries are with kHuge; PT entries always are).
+    uint64_t v = load(&mem_->table(root_)[index_at(va, 4)]);
+    if (!(v & kPresent)) return Error::NotFound;
+    v = load(&mem_->table(v & kAddrMask)[index_at(va, 3)]);
+    if (!(v & kPresent)) return Error::NotFound;
+    int level = 3;
+    if (!(v & kHuge)) {
+        v = load(&mem_->table(v & kAddrMask)[index_at(va, 2)]);
+        if (!(v & kPresent)) return Error::NotFound;
+        level = 2;
+        if (!(v & kHuge)) {
+            v = load(&mem_->table(v & kAddrMask)[index_at(va, 1)]);
+            if (!(v & kPresent)) return Error::NotFound;
+            level = 1;
+        }
+    }
+    if ((v & required) != required) return Error::NotFound;
+    return leaf_frame(v, level) + (va & (entry_span(level) - 1));
+}
+
 Result<Translation> PageTable::translate(VirtAddr va) const {
     if (!canonical(va)) return Error::InvalidArgument;
     Leaf leaf = TRY(find_leaf(va));

@@ -189,6 +189,14 @@ public:
     // non-canonical, NotFound if unmapped.
     Result<Translation> translate(VirtAddr va) const;
 
+    // The physical address of va when a leaf maps it and that leaf entry
+    // carries every pte:: bit in `required` (e.g. kUser | kWritable); the
+    // same walk as translate() without building a Mapping, for the kernel's
+    // user-memory checks and copies on the IPC path. InvalidArgument if
+    // non-canonical; NotFound if unmapped or a required bit is missing from
+    // the leaf.
+    Result<PhysAddr> translate_leaf(VirtAddr va, uint64_t required) const;
+
     // Calls fn(const Mapping&) for every leaf that intersects [first, last]
     // (inclusive), in ascending address order. fn must not change the table.
     template <typename F>

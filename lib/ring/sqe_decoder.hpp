@@ -17,6 +17,7 @@
 //   7. RECV buffer at least sizeof(RecvHeader)               RingBufferTooSmall
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 
 #include "abi/ring.hpp"
@@ -43,6 +44,17 @@ struct DecodedSqe {
 };
 
 Result<DecodedSqe> decode_sqe(const abi::Sqe& sqe);
+
+// True when every byte of `sqe` but user_data is zero: a NOP with nothing
+// else to judge (decode_sqe accepts exactly such an SQE as Nop, and
+// cap_enter completes it with 0 without the field-by-field decode). Any
+// other SQE, including a NOP with a stray field, goes through decode_sqe.
+inline bool is_plain_nop(const abi::Sqe& sqe) {
+    uint64_t w[sizeof(abi::Sqe) / 8];
+    __builtin_memcpy(w, &sqe, sizeof w);
+    static_assert(offsetof(abi::Sqe, user_data) == 8);
+    return (w[0] | w[2] | w[3] | w[4] | w[5] | w[6] | w[7]) == 0;
+}
 
 struct DecodedTransfer {
     abi::CapId cap_id;

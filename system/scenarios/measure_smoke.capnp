@@ -9,6 +9,7 @@ const manifest :S.SystemManifest = (
   services = [
     (name = "bench-smoke", binary = "bench_smoke", grants = [
       (name = "console", interfaceId = S.consoleInterfaceId, source = (kernel = console)),
-      (name = "timer", interfaceId = S.timerInterfaceId, source = (kernel = timer))]),
+      (name = "timer", interfaceId = S.timerInterfaceId, source = (kernel = timer)),
+      (name = "frames", interfaceId = S.frameAllocatorInterfaceId, source = (kernel = frameAllocator))]),
   ],
 );

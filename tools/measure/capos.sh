@@ -11,6 +11,12 @@
 #
 # The kernel runs with `log=debug` so it logs a counter snapshot
 # (kernel/stats.hpp) when each benchmark service starts and exits.
+#
+# Then every package once more on the measure kernel (capos-measure.elf,
+# kernel/segments.hpp), whose snapshots add the instructions spent in each
+# segment of the system-call path: capos-segments.log, the CALL segment
+# split in capos.json ("segments"). Its own figures are a little higher
+# (each stamp costs ~10 instructions) and are not the rows' figures.
 set -eu
 
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
@@ -20,20 +26,25 @@ OUT=$BUILD/measure
 QEMU=${QEMU:-qemu-system-x86_64}
 BOOTS=${MEASURE_BOOTS:-5}
 KERNEL=$BUILD/kernel/capos.elf
+SEGKERNEL=$BUILD/kernel/capos-measure.elf
 PKG=$BUILD/bootpkg/measure.bin
+IPC_ROWS="ipc ipc_copy ipc_move ipc_batch32 ipc_oneway"
 mkdir -p "$OUT"
-for f in "$KERNEL" "$PKG" "$BUILD/bootpkg/measure_ipc.bin" "$BUILD/bootpkg/measure_ipc_copy.bin" \
-         "$BUILD/bootpkg/measure_ipc_move.bin"; do
+for f in "$KERNEL" "$SEGKERNEL" "$PKG"; do
+    [ -f "$f" ] || { echo "run-measure: $f is missing (build first)" >&2; exit 1; }
+done
+for row in $IPC_ROWS; do
+    f=$BUILD/bootpkg/measure_$row.bin
     [ -f "$f" ] || { echo "run-measure: $f is missing (build first)" >&2; exit 1; }
 done
 
-boot() {  # boot LOG PACKAGE CMDLINE
+boot() {  # boot LOG PACKAGE CMDLINE [KERNEL]
     rm -f "$1"
     status=0
     timeout 1800 "$QEMU" -accel tcg -M q35 -m 256M -display none -no-reboot -monitor none \
         -serial "file:$1" -device isa-debug-exit,iobase=0xf4,iosize=0x04 \
         -icount shift=0,align=off,sleep=off -seed 1 -rtc base=2025-01-01T00:00:00,clock=vm \
-        -kernel "$KERNEL" -initrd "$2" -append "$3" || status=$?
+        -kernel "${4:-$KERNEL}" -initrd "$2" -append "$3" || status=$?
     # 33: the kernel asked QEMU for success (isa-debug-exit); anything else failed.
     if [ "$status" -ne 33 ]; then
         echo "run-measure: $1: QEMU exit status $status (want 33)" >&2
@@ -49,14 +60,26 @@ while [ "$i" -le "$BOOTS" ]; do
     # The kernel rows run one service after another; the endpoint rows need
     # their server and client running at once. One log per boot holds both.
     boot "$OUT/capos-$i-kernel.log" "$PKG" "boot=services shutdown log=debug"
-    for row in ipc ipc_copy ipc_move; do
+    parts="$OUT/capos-$i-kernel.log"
+    for row in $IPC_ROWS; do
         boot "$OUT/capos-$i-$row.log" "$BUILD/bootpkg/measure_$row.bin" "boot=services services=concurrent shutdown log=debug"
+        parts="$parts $OUT/capos-$i-$row.log"
     done
-    cat "$OUT/capos-$i-kernel.log" "$OUT/capos-$i-ipc.log" "$OUT/capos-$i-ipc_copy.log" \
-        "$OUT/capos-$i-ipc_move.log" > "$log"
+    # shellcheck disable=SC2086
+    cat $parts > "$log"
     logs="$logs $log"
     i=$((i + 1))
 done
+echo "run-measure: the segment split (capos-measure.elf)"
+seg=$OUT/capos-segments.log
+boot "$OUT/capos-seg-kernel.log" "$PKG" "boot=services shutdown log=debug" "$SEGKERNEL"
+parts="$OUT/capos-seg-kernel.log"
+for row in $IPC_ROWS; do
+    boot "$OUT/capos-seg-$row.log" "$BUILD/bootpkg/measure_$row.bin" "boot=services services=concurrent shutdown log=debug" "$SEGKERNEL"
+    parts="$parts $OUT/capos-seg-$row.log"
+done
 # shellcheck disable=SC2086
-python3 "$ROOT/tools/measure/parse_capos.py" "$OUT/capos.json" $logs
+cat $parts > "$seg"
+# shellcheck disable=SC2086
+python3 "$ROOT/tools/measure/parse_capos.py" --segments "$seg" "$OUT/capos.json" $logs
 echo "run-measure: wrote $OUT/capos.json"

@@ -11,6 +11,11 @@ benchmark service starts and exits (kernel/stats.cpp):
   stats: pid P exit: syscalls S irqs I cr3 C switches W handoffs H
 
 (handoffs: direct switches; lines without the field read it as 0).
+The measure kernel (capos-measure.elf, kernel/segments.hpp) adds, beside
+each snapshot, the instructions spent so far in each segment of the
+system-call path:
+
+  segments: pid P start: entry N sqe N lookup N decode N body N post N wake N switch N pass N
 """
 
 import json
@@ -22,6 +27,8 @@ STATS = re.compile(r"stats: pid (\d+) (start|exit): syscalls (\d+) irqs (\d+) cr
                    r"(?: handoffs (\d+))?")
 STARTED = re.compile(r"service '([^']+)' started as pid (\d+)")
 COUNTERS = ("syscalls", "irqs", "cr3", "switches", "handoffs")
+SEGMENTS = ("entry", "sqe", "lookup", "decode", "body", "post", "wake", "switch", "pass")
+SEGLINE = re.compile(r"segments: pid (\d+) (start|exit): " + " ".join(f"{s} (\\d+)" for s in SEGMENTS))
 
 
 def parse_rows(lines):
@@ -79,6 +86,33 @@ def write_json(path, data):
     with open(path, "w", encoding="utf-8") as f:
         json.dump(data, f, indent=2, sort_keys=True)
         f.write("\n")
+
+
+def attach_segments(lines, rows):
+    """Adds "segments" (segment deltas of the process that printed the row,
+    measure kernel only) to each row, matched as attach_events does."""
+    starts = {}
+    pending = []
+    it = iter(rows)
+    for line in lines:
+        if ROW.search(line):
+            r = next(it, None)
+            if r is not None:
+                pending.append(r)
+            continue
+        m = SEGLINE.search(line)
+        if not m:
+            continue
+        pid, when = m.group(1), m.group(2)
+        values = dict(zip(SEGMENTS, (int(v) for v in m.groups()[2:])))
+        if when == "start":
+            starts[pid] = values
+        elif pid in starts and pending:
+            delta = {k: values[k] - starts[pid][k] for k in SEGMENTS}
+            for r in pending:
+                r["segments"] = delta
+            pending = []
+    return rows
 
 
 def attach_events(lines, rows):

@@ -2,11 +2,13 @@
 """Turns the serial logs of `make run-measure` boots into capos.json and
 prints each row with its spread over the boots.
 
-usage: parse_capos.py OUT.json LOG [LOG ...]
+usage: parse_capos.py [--segments SEGLOG] OUT.json LOG [LOG ...]
 
 For every boot: the harness rows (bench/measure/harness.hpp), the kernel
 counter deltas of each benchmark service (kernel/stats.hpp) and the exit
-codes. Exits 1 when a boot printed no rows, a row failed its check, or a
+codes. With --segments, SEGLOG (every package booted once on the measure
+kernel) gives each row's segment split ("segments": row -> per-op figure on
+that kernel and instructions per operation in each segment). Exits 1 when a boot printed no rows, a row failed its check, or a
 benchmark service did not exit with 0.
 """
 
@@ -21,12 +23,32 @@ EXITED = re.compile(r"service '([^']+)' \(pid \d+\) exited with code (-?\d+)")
 BANNER = re.compile(r"capOS (\S+) \(commit (\S+)\) booting")
 
 
+def segment_split(path):
+    """row -> {"per_op": figure on the measure kernel, "segments": {name: per op}}."""
+    lines = measurelib.read_lines(path)
+    rows = measurelib.attach_segments(lines, measurelib.parse_rows(lines))
+    out = {}
+    for r in rows:
+        if not r["ok"] or "segments" not in r or "iters" not in r:
+            continue
+        ops = (r["warmup"] + r["iters"]) * r["ops"]
+        out[r["row"]] = {"per_op": r.get("per_op"),
+                         "segments": {k: v / ops for k, v in r["segments"].items()}}
+    return out
+
+
 def main():
-    if len(sys.argv) < 3:
+    args = sys.argv[1:]
+    segments = None
+    if len(args) >= 2 and args[0] == "--segments":
+        segments, args = args[1], args[2:]
+    if len(args) < 2:
         sys.exit(__doc__)
     out = {"source": "make run-measure (tools/measure/capos.sh)", "boots": []}
+    if segments:
+        out["segments"] = segment_split(segments)
     bad = []
-    for log in sys.argv[2:]:
+    for log in args[1:]:
         lines = measurelib.read_lines(log)
         boot = {"log": os.path.basename(log), "rows": measurelib.parse_rows(lines),
                 "stats": measurelib.parse_stats(lines), "exit_codes": {}}
@@ -42,7 +64,7 @@ def main():
         bad += [f"{log}: row {r['row']} failed its check" for r in boot["rows"] if not r["ok"]]
         bad += [f"{log}: service {s} exited with {c}" for s, c in boot["exit_codes"].items() if c != 0]
         out["boots"].append(boot)
-    measurelib.write_json(sys.argv[1], out)
+    measurelib.write_json(args[0], out)
 
     figures = {}
     for boot in out["boots"]:

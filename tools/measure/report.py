@@ -9,10 +9,10 @@ MEASURE_DIR/report.dat and, with gnuplot, MEASURE_DIR/report.png
 (instructions per operation, log scale). Prints the report.
 
 A figure counts only when its row passed its own checks in every boot;
-rows whose checks failed are shown as FAILED, never as numbers. Rows with
-no benchmark program yet (batched and one-way endpoint IPC,
-MemoryObject, the CALL segment split) are listed as pending, with their
-goals. stdlib only.
+rows whose checks failed are shown as FAILED, never as numbers. When
+capos.json holds the segment split (the measure kernel's boots), the report
+adds a table of instructions per operation in each segment of the
+system-call path. stdlib only.
 """
 
 import json
@@ -24,7 +24,8 @@ import sys
 # capOS rows: (row, what one operation is, Linux analogue row, goal).
 # Goals (issue #9): ("linux", f) means at or below f x the Linux analogue
 # (mitigations=off); ("row", r, f) means at or below f x capOS row r;
-# ("abs", n, why) means at or below n instructions.
+# ("abs", n, why) means at or below n instructions; ("sel4", n, what) is a
+# comparison with seL4's figure n, not a goal.
 CAPOS_ROWS = [
     ("null_enter", "null `cap_enter` (no SQEs)", "getpid", ("linux", 0.5)),
     ("nop1", "ring NOP, 1 SQE per enter", "uring_nop1", ("linux", 0.35)),
@@ -39,19 +40,21 @@ CAPOS_ROWS = [
      "scm_rights_rt", None),
     ("ipc_move", "the same round trip with a capability moved to the server and moved back in the answer",
      "scm_rights_rt", ("row", "ipc_rt", 1.4)),
+    ("ipc_batch32", "32 endpoint calls batched per `cap_enter` (per call); the server keeps 32 RECVs waiting and "
+     "answers each batch with RETURN + RECV per call, 32 SQEs per enter", None,
+     ("abs", 208, "half seL4's round trip")),
+    ("ipc_call_oneway", "one-way CALL, sel4bench bracket: client's timer read just before its `cap_enter`, "
+     "server's just after its `cap_enter` returns with the call, minus the bracket around no syscall", None,
+     ("sel4", 194, "Call")),
+    ("ipc_return_oneway", "one-way RETURN (with the next RECV, like seL4's ReplyRecv), the same bracket from "
+     "the server's `cap_enter` to the client's return", None, ("sel4", 221, "ReplyRecv")),
+    ("mo_map", "MemoryObject `map` + `unmap` of one page, generated client (one op = the pair)", None, None),
 ]
 
-# Rows that need primitives not yet in the kernel:
-# (what, pending on, Linux analogue, goal).
-ENDPOINT = "pending: row not written yet (endpoint IPC, #7)"
-PENDING_ROWS = [
-    ("endpoint IPC one-way CALL / one-way RETURN (sel4bench bracket)", ENDPOINT, "-",
-     "compare seL4 194 / 221"),
-    ("32 endpoint calls batched per `cap_enter` (per call)", ENDPOINT, "-", "<= 208"),
-    ("MemoryObject map/unmap", "pending: MemoryObject (#6) row not written yet", "-", "-"),
-    ("CALL segment split (SQE validation, cap lookup, decode, body, CQE post, wake)",
-     "pending a measure build with segment timestamps", "-", "-"),
-]
+# The segment split (measure kernel, kernel/segments.hpp): the rows shown.
+SEGMENT_ROWS = ("nop1", "nop32", "timer_now_raw", "timer_sleep0", "ipc_rt", "ipc_move", "ipc_batch32", "mo_map")
+SEGMENTS = ("entry", "sqe", "lookup", "decode", "body", "post", "wake", "switch", "pass")
+
 
 LINUX_ROWS = [
     ("getpid", "`getpid` (raw syscall)", 308),
@@ -148,7 +151,8 @@ def main():
     md.append("")
     b0 = capos["boots"][0]
     md.append(f"- capOS: {b0.get('version', '?')} commit {b0.get('commit', '?')}, "
-              f"{len(capos['boots'])} boot(s) each of system/measure.capnp and system/measure_ipc.capnp")
+              f"{len(capos['boots'])} boot(s) each of system/measure.capnp and system/measure_ipc.capnp "
+              f"(one per endpoint row)")
     if linux:
         pkg = linux.get("package", {})
         nboots = {c: len(b) for c, b in linux["configs"].items()}
@@ -183,6 +187,8 @@ def main():
             elif goal[0] == "abs":
                 g = f"<= {goal[1]:,} ({goal[2]}): " + (
                     "met" if v <= goal[1] else f"missed by {v / goal[1] - 1:.0%}")
+            elif goal[0] == "sel4":
+                g = f"seL4 {goal[2]}: {goal[1]} ({v / goal[1]:.2f}x)"
             elif goal[0] == "row" and value(cf.get(goal[1])):
                 target = goal[2] * value(cf.get(goal[1]))
                 g = f"<= {goal[2]}x {goal[1]} ({target:,.1f}): " + (
@@ -193,17 +199,18 @@ def main():
                   f"{analogue or '-'} | {fmt(lo)} | {r_off} | {fmt(ld)} | {r_def} | {g} |")
         if v is not None:
             plot.append((f"capOS {row}", v))
-    for what, pending, analogue, goal in PENDING_ROWS:
-        lo = None
-        first = analogue.split(",")[0].strip()
-        if first in loff:
-            lo = value(loff.get(first))
-        md.append(f"| {what} | {pending} | - | - | {analogue} | {fmt(lo)} | - | - | - | {goal} |")
     name, call, reply, rt, prov = SEL4
     md.append(f"| {name} | Call {call} + ReplyRecv {reply} = **{rt}** round trip | fixed | - | - | - | - | - | - | "
               f"reference |")
     md.append("")
     md.append(f"seL4 provenance: {prov}.")
+    one_way = [value(cf.get(r)) for r in ("ipc_call_oneway", "ipc_return_oneway")]
+    if None not in one_way:
+        total = sum(one_way)
+        md.append("")
+        md.append(f"One-way CALL + one-way RETURN = {fmt(total)} instructions, {total / rt:.2f}x seL4's {rt} "
+                  f"(the same bracket); the user-to-user round trip (`ipc_rt`) also counts submitting the SQE "
+                  f"and reaping and checking the CQE on both sides.")
     md.append("")
     md.append("Ratios are capOS / Linux. The Linux analogue of the kernel-capability CALL rows is `getpid`, "
               "the cheapest system call: a CALL does more (SQE decode, capability lookup, a Cap'n Proto "
@@ -212,6 +219,38 @@ def main():
               "warm-up plus timed operations (the service's one print and its exit are included, "
               "< 0.001 per op); `irqs` are PIT ticks, each of which also preempts (2 CR3 writes, 1 switch).")
     md.append("")
+
+    split = capos.get("segments") or {}
+    if split:
+        md.append("## CALL segment split (measure kernel)")
+        md.append("")
+        md.append("Instructions per operation in each segment of the system-call path, from one boot of every "
+                  "package on `capos-measure.elf` (kernel/segments.hpp; the segment deltas of the process "
+                  "that printed the row, divided by its warm-up plus timed operations). `per op` is that "
+                  "kernel's own figure for the row (each stamp adds ~10 instructions); `outside` is the rest: "
+                  "user code (building and submitting SQEs, reaping CQEs, the harness) and the assembly "
+                  "entry and exit stubs around `syscall_dispatch`. For the IPC rows the counters are global, "
+                  "so both sides of the round trip are included.")
+        md.append("")
+        md.append("| row | per op | " + " | ".join(SEGMENTS) + " | kernel total | outside |")
+        md.append("|---|---:|" + "---:|" * len(SEGMENTS) + "---:|---:|")
+        for row in SEGMENT_ROWS:
+            e = split.get(row)
+            if not e or e.get("per_op") is None:
+                continue
+            segs = e["segments"]
+            ktotal = sum(segs.get(k, 0) for k in SEGMENTS)
+            md.append(f"| {row} | {fmt(e['per_op'])} | " + " | ".join(fmt(segs.get(k, 0)) for k in SEGMENTS) +
+                      f" | {fmt(ktotal)} | {fmt(e['per_op'] - ktotal)} |")
+        md.append("")
+        md.append("Segments: entry = `syscall_dispatch` and `cap_enter` up to the first SQE; sqe = "
+                  "`KernelRing::next` and `decode_sqe`; lookup = capability table lookup and kind checks; "
+                  "decode = params copied in and framed as a Cap'n Proto message; body = the method or "
+                  "endpoint operation (for endpoint IPC: transfers, the endpoint state machine, the copy into "
+                  "the receiver); post = CQE posts and results copied out; wake = `sched_wake`; switch = "
+                  "blocking, the direct switch and the woken side's way back; pass = `end_pass`, deferred "
+                  "completions and the wait check.")
+        md.append("")
 
     if linux:
         md.append("## Linux peer (make measure-linux)")

@@ -12,16 +12,24 @@
 
 namespace capos::rt {
 
+// Eight bytes per step, then the tail: under QEMU's icount every rep
+// iteration counts as an instruction, and real CPUs are no slower.
 inline void* mem_copy(void* dst, const void* src, size_t n) {
     void* d = dst;
-    asm volatile("rep movsb" : "+D"(d), "+S"(src), "+c"(n) : : "memory");
+    size_t words = n / 8, tail = n % 8;
+    asm volatile("rep movsq" : "+D"(d), "+S"(src), "+c"(words) : : "memory");
+    asm volatile("rep movsb" : "+D"(d), "+S"(src), "+c"(tail) : : "memory");
     return dst;
 }
 
 inline void* mem_move(void* dst, const void* src, size_t n) {
     auto d = reinterpret_cast<uintptr_t>(dst);
     auto s = reinterpret_cast<uintptr_t>(src);
-    if (d - s >= n) return mem_copy(dst, src, n);  // d < s, or no overlap
+    if (d - s >= n) {  // d < s, or no overlap: forward, byte by byte
+        void* dd = dst;
+        asm volatile("rep movsb" : "+D"(dd), "+S"(src), "+c"(n) : : "memory");
+        return dst;
+    }
     // dst overlaps the tail of src: copy backwards, last byte first.
     void* dl = static_cast<unsigned char*>(dst) + n - 1;
     const void* sl = static_cast<const unsigned char*>(src) + n - 1;
@@ -31,7 +39,10 @@ inline void* mem_move(void* dst, const void* src, size_t n) {
 
 inline void* mem_set(void* dst, int c, size_t n) {
     void* d = dst;
-    asm volatile("rep stosb" : "+D"(d), "+c"(n) : "a"(c) : "memory");
+    uint64_t v = 0x0101'0101'0101'0101ull * static_cast<uint8_t>(c);
+    size_t words = n / 8, tail = n % 8;
+    asm volatile("rep stosq" : "+D"(d), "+c"(words) : "a"(v) : "memory");
+    asm volatile("rep stosb" : "+D"(d), "+c"(tail) : "a"(v) : "memory");
     return dst;
 }
 

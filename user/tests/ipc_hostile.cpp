@@ -21,8 +21,9 @@
 //   9 RETURN with kSqeFlagException: the caller gets ApplicationException
 //     with the server's `failed` CapException
 //  10 a released facet: CALL and RECV on it are BadCapability
-//  11 17 calls queued on one endpoint: the 17th is refused with an
-//     `overloaded` CapException, the other 16 are served
+//  11 33 calls queued on one endpoint: the 33rd is refused with an
+//     `overloaded` CapException, the other 32 are served (the kernel
+//     queues 32 calls per endpoint, kernel/ipc/endpoint.cpp)
 //  12 afterwards a self-call and the kernel Console still work
 #include <cstdint>
 
@@ -167,8 +168,8 @@ int capos_main(const rt::StartInfo&) {
         v.add(c, 10);
     }
     {
-        Check c(P, 11, "17 queued calls: the 17th refused, 16 served");
-        constexpr int kN = 17;
+        Check c(P, 11, "33 queued calls: the 33rd refused, 32 served");
+        constexpr int kN = 33;
         static capnp::Word w[kN][16];
         alignas(8) static uint8_t r[kN][64];
         uint64_t ud[kN];
@@ -176,12 +177,13 @@ int capos_main(const rt::StartInfo&) {
         for (int i = 0; i < kN; ++i) {
             size_t n = capos::format_to(text, sizeof text, "queued {}", i + 1);
             ud[i] = submit(call_sqe(f, schema::Console::kMethodWriteLine, text_params(w[i], StringView(text, n)), r[i]));
+            if (i % 16 == 15) push();  // the SQ holds 32 entries
         }
         push();
         abi::Cqe last = wait_for(ud[kN - 1]);
         bool refused = raised(last, r[kN - 1], ExceptionKind::Overloaded);
-        c.expect(refused, "the 17th", result_name(last.result));
-        if (refused) say("ipc_hostile: the 17th call was refused: overloaded");
+        c.expect(refused, "the 33rd", result_name(last.result));
+        if (refused) say("ipc_hostile: the 33rd call was refused: overloaded");
         for (int i = 0; i < kN - 1 && c.ok(); ++i) {
             Served s = receive(own, srv);
             c.expect(s.ok, "RECV", "failed");

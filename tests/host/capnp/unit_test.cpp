@@ -351,3 +351,62 @@ RC_GTEST_PROP(CapnpProperty, TextAndDataRoundTrip, (std::string text, std::vecto
     auto blob = r.get_data_blob(1).value();
     RC_ASSERT(std::vector<uint8_t>(blob.begin(), blob.end()) == data);
 }
+
+// root_struct_ok (the kernel's framing check) gives MessageReader's verdict
+// on the shapes its fast path judges and on the ones it hands over.
+namespace {
+bool reader_verdict(const std::vector<uint8_t>& b) {
+    MessageReader r(std::span<const uint8_t>(b.data(), b.size()));
+    return r.root().ok();
+}
+std::vector<uint8_t> one_segment(uint32_t words, uint64_t root, size_t extra_bytes = 0) {
+    std::vector<uint8_t> b(8 + size_t{words} * 8 + extra_bytes, 0);
+    uint32_t zero = 0;
+    std::memcpy(b.data(), &zero, 4);
+    std::memcpy(b.data() + 4, &words, 4);
+    if (words > 0) std::memcpy(b.data() + 8, &root, 8);
+    return b;
+}
+uint64_t struct_ptr(int32_t offset, uint16_t data, uint16_t ptrs) {
+    return (uint64_t{static_cast<uint32_t>(offset) << 2}) | (uint64_t{data} << 32) | (uint64_t{ptrs} << 48);
+}
+}  // namespace
+
+TEST(RootStructOk, KnownShapes) {
+    const std::vector<std::vector<uint8_t>> cases = {
+        one_segment(1, struct_ptr(-1, 0, 0)),  // the empty struct (docs/abi.md 6.3)
+        one_segment(1, 0),                     // null root
+        one_segment(2, struct_ptr(0, 1, 0)),   // one data word
+        one_segment(2, struct_ptr(0, 2, 0)),   // runs past the segment
+        one_segment(3, struct_ptr(1, 1, 0)),
+        one_segment(3, struct_ptr(-2, 0, 0)),  // before the segment
+        one_segment(1, 1),                     // list pointer as root
+        one_segment(1, 2),                     // far pointer
+        one_segment(0, 0),                     // no words
+        one_segment(4, struct_ptr(0, 1, 2)),
+        one_segment(2, struct_ptr(0, 1, 0), 3),  // trailing bytes
+    };
+    for (const auto& c : cases) EXPECT_EQ(root_struct_ok(c), reader_verdict(c)) << c.size();
+    EXPECT_TRUE(root_struct_ok(cases[0]));
+    EXPECT_FALSE(root_struct_ok(cases[3]));
+    std::vector<uint8_t> truncated = one_segment(2, struct_ptr(0, 1, 0));
+    truncated.resize(12);
+    EXPECT_EQ(root_struct_ok(truncated), reader_verdict(truncated));
+    EXPECT_FALSE(root_struct_ok({}));
+}
+
+RC_GTEST_PROP(RootStructOk, AgreesWithMessageReader, ()) {
+    // Mostly one-segment tables with a plausible word count, so both the
+    // fast path and the fallback are exercised; any bytes after.
+    auto words = *rc::gen::inRange<uint32_t>(0, 6);
+    auto root = *rc::gen::arbitrary<uint64_t>();
+    auto small = *rc::gen::arbitrary<bool>();
+    if (small)
+        root = struct_ptr(*rc::gen::inRange<int32_t>(-3, 6), *rc::gen::inRange<uint16_t>(0, 6),
+                          *rc::gen::inRange<uint16_t>(0, 4)) |
+               *rc::gen::inRange<uint64_t>(0, 4);
+    std::vector<uint8_t> b = one_segment(words, root, *rc::gen::inRange<size_t>(0, 9));
+    if (*rc::gen::arbitrary<bool>()) b.resize(*rc::gen::inRange<size_t>(0, b.size() + 1));
+    if (*rc::gen::arbitrary<bool>() && b.size() >= 4) b[*rc::gen::inRange<size_t>(0, 4)] ^= 1;
+    RC_ASSERT(root_struct_ok(b) == reader_verdict(b));
+}

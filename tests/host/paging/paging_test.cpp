@@ -100,6 +100,29 @@ TEST(Paging, Map4KTranslateUnmap) {
     EXPECT_EQ(mem.live(), 0u);
 }
 
+// translate_leaf agrees with translate() on every address, and refuses a
+// leaf missing a required bit (4K and 2M leaves, read-only and writable).
+TEST(Paging, TranslateLeafMatchesTranslate) {
+    FakeMemory mem;
+    PageTable pt = make_table(mem);
+    ASSERT_TRUE(pt.map(0x400000, 0x1234000, PageSize::Size4K, kUserRw).ok());
+    ASSERT_TRUE(pt.map(0x600000, 0x200000, PageSize::Size2M, kUserRo).ok());
+    using namespace pte;
+    for (VirtAddr va : {0x400000ull, 0x400123ull, 0x400fffull, 0x600000ull, 0x6abcdeull, 0x7fffffull}) {
+        auto t = pt.translate(va);
+        ASSERT_TRUE(t.ok());
+        auto f = pt.translate_leaf(va, kUser);
+        ASSERT_TRUE(f.ok()) << va;
+        EXPECT_EQ(f.value(), t.value().phys);
+        EXPECT_EQ(pt.translate_leaf(va, kUser | kWritable).ok(), t.value().mapping.attrs.writable);
+        EXPECT_TRUE(pt.translate_leaf(va, 0).ok());
+    }
+    for (VirtAddr va : {0x3ff000ull, 0x401000ull, 0x800000ull, 0ull})
+        EXPECT_EQ(pt.translate_leaf(va, kUser).error(), Error::NotFound);
+    EXPECT_EQ(pt.translate_leaf(0x0000800000000000ull, 0).error(), Error::InvalidArgument);
+    (void)destroy(pt);
+}
+
 TEST(Paging, LeafAndIntermediateBits) {
     FakeMemory mem;
     PageTable pt = make_table(mem);

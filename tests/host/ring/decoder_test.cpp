@@ -129,6 +129,42 @@ TEST(Decoder, AZeroedSqeIsANop) {
     EXPECT_EQ(r.value().opcode, Opcode::Nop);
 }
 
+// is_plain_nop (cap_enter's NOP shortcut) holds only for SQEs decode_sqe
+// accepts as a NOP: all-zero but user_data. Every single nonzero byte
+// elsewhere turns it off, whatever decode_sqe then says.
+TEST(Decoder, PlainNopIsExactlyTheZeroNop) {
+    cabi::Sqe s{};
+    s.user_data = 0xFEEDFACE'12345678ull;
+    EXPECT_TRUE(is_plain_nop(s));
+    auto r = decode_sqe(s);
+    ASSERT_TRUE(r.ok());
+    EXPECT_EQ(r.value().opcode, Opcode::Nop);
+    EXPECT_EQ(r.value().user_data, s.user_data);
+    for (size_t i = 0; i < sizeof(s); ++i) {
+        if (i >= offsetof(cabi::Sqe, user_data) && i < offsetof(cabi::Sqe, user_data) + 8) continue;
+        for (uint8_t bit : {uint8_t{1}, uint8_t{0x80}}) {
+            cabi::Sqe t = s;
+            reinterpret_cast<uint8_t*>(&t)[i] ^= bit;
+            EXPECT_FALSE(is_plain_nop(t)) << "byte " << i;
+        }
+    }
+}
+
+TEST(Decoder, PlainNopImpliesDecodedNop) {
+    EXPECT_TRUE(rc::check([] {
+        cabi::Sqe s;
+        auto bytes = *rc::gen::container<std::vector<uint8_t>>(sizeof(s), rc::gen::arbitrary<uint8_t>());
+        for (auto& b : bytes)
+            if (*rc::gen::inRange(0, 8) != 0) b = 0;
+        std::memcpy(&s, bytes.data(), sizeof s);
+        if (is_plain_nop(s)) {
+            auto r = decode_sqe(s);
+            RC_ASSERT(r.ok());
+            RC_ASSERT(r.value().opcode == Opcode::Nop);
+        }
+    }));
+}
+
 TEST(Decoder, RejectsUnknownAndReservedOpcodes) {
     for (const Kind& k : kKinds) {
         for (int o = cabi::kOpcodeFirstReserved; o <= 255; ++o) {
