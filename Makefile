@@ -4,7 +4,7 @@ CMAKE   ?= cmake
 QEMU    ?= qemu-system-x86_64
 JOBS    ?= $(shell nproc)
 OVMF    ?= /usr/share/ovmf/OVMF.fd
-CMDLINE ?= shutdown
+CMDLINE ?=
 QEMU_FLAGS := -accel tcg -m 256M -no-reboot -display none -serial mon:stdio \
               -device isa-debug-exit,iobase=0xf4,iosize=0x04
 # `make run`: COM1 (the kernel's debug log) goes to a file, COM2 (the
@@ -42,15 +42,17 @@ all: $(BUILD)/build.ninja ## Build everything: kernel, ISO, tools and tests
 run: all ## Boot the ISO (GRUB, BIOS): the capOS terminal (COM2) here, the debug log (COM1) in build/run/debug.log (`tail -f` it elsewhere); quit with Ctrl-A X
 	@mkdir -p $(dir $(RUN_DEBUG_LOG))
 	@echo "capOS terminal below; debug log: tail -f $(RUN_DEBUG_LOG); quit with Ctrl-A X"
-	$(QEMU) -M q35 $(QEMU_RUN_FLAGS) -cdrom $(BUILD)/capos.iso; status=$$?; \
+	$(QEMU) -M q35 -cpu max $(QEMU_RUN_FLAGS) -cdrom $(BUILD)/capos.iso; status=$$?; \
 	    echo "debug log: $(RUN_DEBUG_LOG)"; [ $$status -eq 0 ] || [ $$status -eq 33 ] || \
 	    { echo "qemu: exit status $$status"; exit $$status; }
 
-run-uefi: all ## Boot the same ISO under UEFI firmware (OVMF); quit with Ctrl-A X
-	$(QEMU) -M q35 $(QEMU_FLAGS) -bios $(OVMF) -cdrom $(BUILD)/capos.iso; $(QEMU_OK)
+run-uefi: all ## Boot the same ISO under UEFI firmware (OVMF); terminal here, debug log in build/run/debug.log; quit with Ctrl-A X
+	@mkdir -p $(dir $(RUN_DEBUG_LOG))
+	$(QEMU) -M q35 -cpu max $(QEMU_RUN_FLAGS) -bios $(OVMF) -cdrom $(BUILD)/capos.iso; $(QEMU_OK)
 
-run-pvh: all ## Boot the kernel directly (-kernel, PVH) with CMDLINE="..." (default: shutdown)
-	$(QEMU) -M q35 $(QEMU_FLAGS) -kernel $(BUILD)/kernel/capos.elf \
+run-pvh: all ## Boot the kernel directly (-kernel, PVH) with CMDLINE="..."; terminal here, debug log in build/run/debug.log
+	@mkdir -p $(dir $(RUN_DEBUG_LOG))
+	$(QEMU) -M q35 -cpu max $(QEMU_RUN_FLAGS) -kernel $(BUILD)/kernel/capos.elf \
 	    -initrd $(BUILD)/bootpkg/default.bin -append "$(CMDLINE)"; $(QEMU_OK)
 
 run-revocable-read: $(BUILD)/build.ninja ## Revocable Read: an owner serves a reader, revokes its facet; the reader gets disconnected, the owner still works
