@@ -191,6 +191,14 @@ function(capos_kernel_ubsan_variant target output_name)
         endif()
     endforeach()
     target_link_libraries(${v} PRIVATE ${libs})
+    capos_copy_kernel_variant_properties(${target} ${v} ${output_name})
+endfunction()
+
+# capos_copy_kernel_variant_properties(TARGET VARIANT OUTPUT_NAME): gives a
+# kernel variant (capos_kernel_ubsan_variant, kernel_measure in
+# kernel/CMakeLists.txt) TARGET's link options, compile settings and
+# dependencies, and names its file OUTPUT_NAME.
+function(capos_copy_kernel_variant_properties target v output_name)
     foreach(prop LINK_OPTIONS LINK_DEPENDS COMPILE_OPTIONS COMPILE_DEFINITIONS INCLUDE_DIRECTORIES)
         get_target_property(val ${target} ${prop})
         if(val)

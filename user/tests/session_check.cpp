@@ -28,10 +28,11 @@
 // exits with the session id (-2 when the grandchild disagreed).
 #include <cstdint>
 
-#include "user/tests/ipc_common.hpp"
+#include "user/tests/spawn_common.hpp"
 
 namespace {
 using namespace ipctest;
+using namespace spawntest;
 using capos::rpc::ExceptionKind;
 namespace S = capos::schema;
 
@@ -66,63 +67,10 @@ Info session_info(abi::CapId session) {
     return out;
 }
 
-struct Grant {
-    const char* name;
-    uint64_t iid;
-    enum Kind { Kernel, Endpoint } kind;
-    S::KernelCap kernel = S::KernelCap::Console;
-};
-
-constexpr uint32_t kNoSession = UINT32_MAX;
-
-struct Spawned {
-    abi::Cqe cqe{};
-    abi::CapId handle = abi::kCapIdNone;
-    abi::CapId facet = abi::kCapIdNone;  // exports[0], if any
-};
-
-// spawn(name, "session_check", grants, session = descriptor `session_index`).
+// spawn("session_check") with this program's result buffer.
 Spawned spawn(StringView name, std::span<const Grant> grants, uint32_t session_index = kNoSession,
               std::span<const abi::TransferDescriptor> xfers = {}) {
-    Spawned out;
-    static capnp::Word words[256];
-    capnp::MessageBuilder msg(words);
-    auto root = msg.init_root(S::ProcessSpawner::SpawnParams::kDataWords,
-                              S::ProcessSpawner::SpawnParams::kPointerCount);
-    if (!root) return out;
-    S::ProcessSpawner::SpawnParams::Builder sp(root.value());
-    if (!sp.set_name(name) || !sp.set_binary_name("session_check")) return out;
-    auto list = sp.init_grants(static_cast<uint32_t>(grants.size()));
-    if (!list) return out;
-    for (uint32_t i = 0; i < grants.size(); ++i) {
-        auto g = list.value()[i];
-        if (!g.set_name(grants[i].name)) return out;
-        g.set_interface_id(grants[i].iid);
-        if (grants[i].kind == Grant::Kernel) g.source().set_kernel(grants[i].kernel);
-        else g.source().set_endpoint();
-    }
-    if (session_index != kNoSession && !sp.set_session(session_index)) return out;
-    out.cqe = run(with_transfers(call_sqe(cap("spawner", S::ProcessSpawner::kInterfaceId),
-                                          S::ProcessSpawner::kMethodSpawn, msg.bytes(), g_res),
-                                 xfers));
-    if (out.cqe.result < 0 || out.cqe.xfer_count < 1) return out;
-    abi::TransferResult t[2];
-    __builtin_memcpy(t, g_res, sizeof(abi::TransferResult) * (out.cqe.xfer_count > 1 ? 2 : 1));
-    if (t[0].interface_id != S::ProcessHandle::kInterfaceId) return out;
-    out.handle = t[0].cap_id;
-    if (out.cqe.xfer_count > 1) out.facet = t[1].cap_id;
-    return out;
-}
-
-// wait() on a handle: the exit code, or INT64_MIN on failure.
-int64_t wait_exit(abi::CapId handle) {
-    alignas(8) uint8_t res[64];
-    abi::Cqe c = run(call_sqe(handle, S::ProcessHandle::kMethodWait, empty_struct_message(), res));
-    if (c.result < 0) return INT64_MIN;
-    capnp::MessageReader in(std::span<const uint8_t>(res, static_cast<size_t>(c.result)));
-    auto r = in.root();
-    if (!r) return INT64_MIN;
-    return S::ProcessHandle::WaitResults::Reader(r.value()).exit_code();
+    return spawntest::spawn(name, "session_check", grants, g_res, xfers, 0, session_index);
 }
 
 constexpr uint64_t kConsole = S::Console::kInterfaceId;
