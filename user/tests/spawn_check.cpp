@@ -12,7 +12,8 @@
 //   6 hostile spawns, each refused with invalidArgument or overloaded and
 //     nothing started: unknown binary, wrong interface, duplicate grant
 //     name, bad capability index, a Move descriptor, a `service` source,
-//     an empty name, a bad grant name, a profile too small to load the binary
+//     an empty name, a bad grant name, a profile too small to load the
+//     binary, more grants than a CapSet holds, params that are not a message
 //   7 200 spawn/wait/release cycles
 #include <cstdint>
 
@@ -118,6 +119,20 @@ int capos_main(const rt::StartInfo&) {
         const Grant badname[] = {{"con sole", kConsole, Grant::Kernel, S::KernelCap::Console}};
         c.expect(refused(spawn("x", "hello", badname)), "grant name with a space", "accepted");
         c.expect(refused(spawn("x", "hello", ok, {}, 4)), "a 4-frame profile", "accepted");
+        // One grant more than a CapSet holds, each valid on its own.
+        static Grant many[abi::kCapSetMaxEntries + 1];
+        static char names[abi::kCapSetMaxEntries + 1][8];
+        for (uint32_t i = 0; i <= abi::kCapSetMaxEntries; ++i) {
+            capos::format_to(names[i], sizeof(names[i]), "c{}", i);
+            many[i] = {names[i], kConsole, Grant::Kernel, S::KernelCap::Console};
+        }
+        c.expect(refused(spawn("x", "hello", many)), "86 grants", "accepted");
+        // Params that are not a message: a segment table promising more
+        // words than were sent.
+        alignas(8) static const uint8_t garbage[16] = {0, 0, 0, 0, 0xff, 0xff, 0, 0, 1, 2, 3, 4, 5, 6, 7, 8};
+        abi::Cqe bad = run(call_sqe(cap("spawner", S::ProcessSpawner::kInterfaceId), S::ProcessSpawner::kMethodSpawn,
+                                    garbage, g_res));
+        c.expect(bad.result < 0 && bad.xfer_count == 0, "malformed params", result_name(bad.result));
         v.add(c, 6);
     }
     {

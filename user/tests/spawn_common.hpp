@@ -37,7 +37,7 @@ inline Spawned spawn(StringView name, StringView binary, std::span<const Grant> 
                      std::span<const abi::TransferDescriptor> xfers = {}, uint64_t frames = 0,
                      uint32_t session_index = kNoSession) {
     Spawned out;
-    static capnp::Word words[256];
+    static capnp::Word words[1536];  // room for more grants than a CapSet holds
     capnp::MessageBuilder msg(words);
     auto root = msg.init_root(S::ProcessSpawner::SpawnParams::kDataWords,
                               S::ProcessSpawner::SpawnParams::kPointerCount);
