@@ -303,16 +303,24 @@ int serve(rt::RingClient& ring, abi::CapId ep) {
     return 0;
 }
 
-int client_batch(rt::RingClient& ring, abi::CapId facet) {
-    auto params = empty_message();
-    if (params.empty()) return 1;
+// The client's CALL: the (empty) params on the server's facet, built once
+// before any timing.
+abi::Sqe write_call(abi::CapId facet, std::span<const uint8_t> params, uintptr_t result_addr, uint32_t result_len) {
     abi::Sqe sqe{};
     sqe.opcode = static_cast<uint8_t>(abi::Opcode::Call);
     sqe.cap_id = facet;
     sqe.method = schema::Console::kMethodWrite;
     sqe.params_addr = reinterpret_cast<uintptr_t>(params.data());
     sqe.params_len = static_cast<uint32_t>(params.size());
-    sqe.result_len = sizeof(g_results_batch[0]);
+    sqe.result_addr = result_addr;
+    sqe.result_len = result_len;
+    return sqe;
+}
+
+int client_batch(rt::RingClient& ring, abi::CapId facet) {
+    auto params = empty_message();
+    if (params.empty()) return 1;
+    abi::Sqe sqe = write_call(facet, params, 0, sizeof(g_results_batch[0]));  // result_addr per call
     const int32_t want = static_cast<int32_t>(params.size());
     auto s = measure::run("ipc_batch32", kWarmup, kIters, kBatch, [&](uint64_t i) {
         const uint64_t first = i * kBatch + 1;
@@ -342,14 +350,7 @@ int client_oneway(rt::RingClient& ring, abi::CapId facet) {
     if (params.empty()) return 1;
     volatile uint64_t* stamp = stamp_word(params);
     const uint64_t baseline = null_brackets(stamp);
-    abi::Sqe sqe{};
-    sqe.opcode = static_cast<uint8_t>(abi::Opcode::Call);
-    sqe.cap_id = facet;
-    sqe.method = schema::Console::kMethodWrite;
-    sqe.params_addr = reinterpret_cast<uintptr_t>(params.data());
-    sqe.params_len = static_cast<uint32_t>(params.size());
-    sqe.result_addr = reinterpret_cast<uintptr_t>(g_results);
-    sqe.result_len = sizeof(g_results);
+    abi::Sqe sqe = write_call(facet, params, reinterpret_cast<uintptr_t>(g_results), sizeof(g_results));
     uint64_t total = 0, failures = 0;
     for (uint64_t i = 0; i < kCalls; ++i) {
         sqe.user_data = i + 1;
@@ -378,14 +379,7 @@ int client(rt::RingClient& ring, abi::CapId facet) {
     if (kMode == 4) return client_oneway(ring, facet);
     auto params = empty_message();
     if (params.empty()) return 1;
-    abi::Sqe sqe{};
-    sqe.opcode = static_cast<uint8_t>(abi::Opcode::Call);
-    sqe.cap_id = facet;
-    sqe.method = schema::Console::kMethodWrite;
-    sqe.params_addr = reinterpret_cast<uintptr_t>(params.data());
-    sqe.params_len = static_cast<uint32_t>(params.size());
-    sqe.result_addr = reinterpret_cast<uintptr_t>(g_results);
-    sqe.result_len = sizeof(g_results);
+    abi::Sqe sqe = write_call(facet, params, reinterpret_cast<uintptr_t>(g_results), sizeof(g_results));
     const int32_t want = static_cast<int32_t>(params.size());  // the server's empty results
     const char* row = kMode == 0 ? "ipc_rt" : kMode == 1 ? "ipc_copy" : "ipc_move";
     if (kMode != 0) {

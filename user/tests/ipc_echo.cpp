@@ -41,7 +41,7 @@ constexpr const char* kProg = "ipc_echo";
 constexpr uint32_t kManyClients = 3;
 
 // ---------------------------------------------------------------- server
-constexpr int kRecvs = 8;  // the kernel's waiting-receiver bound (docs/ipc.md)
+constexpr int kRecvs = 8;  // RECVs kept posted (the kernel allows up to 32 waiting: docs/ipc.md)
 alignas(8) uint8_t g_recv[kRecvs][256];
 capnp::Word g_scratch[kRecvs][32];
 
